@@ -1,0 +1,22 @@
+{
+    "name": "Invoice on Signature",
+    "summary": "Create the invoice the moment a customer e-signs a quotation, ready to review and send",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Sales",
+    "website": "https://github.com/auto-invoice/auto_invoice",
+    "author": "auto_invoice contributors",
+    "license": "LGPL-3",
+    "depends": ["sale_management"],
+    "data": [
+        "data/mail_activity_type_data.xml",
+        "views/res_config_settings_views.xml",
+        "views/sale_order_views.xml",
+        "views/account_move_views.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "auto_invoice/static/tests/tours/*.js",
+        ],
+    },
+    "installable": True,
+}

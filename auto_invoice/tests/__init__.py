@@ -1,0 +1,4 @@
+from . import test_acceptance
+from . import test_failure
+from . import test_portal
+from . import test_send

@@ -1,0 +1,140 @@
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import AutoInvoiceCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
+    def test_backend_signature_confirms_and_creates_complete_draft(self):
+        order = self._create_quotation()
+        self._sign_in_backend(order)
+
+        self.assertEqual(order.state, "sale", "a signature recorded in the backend confirms the quotation")
+        self.assertTrue(order.signed_on, "the acceptance is timestamped")
+        invoice = self.assertInvoicedOnce(order)
+        self.assertRecordValues(invoice, [{
+            "state": "draft",
+            "move_type": "out_invoice",
+            "partner_id": self.invoice_address.id,
+            "invoice_payment_term_id": self.payment_term.id,
+            "fiscal_position_id": self.fiscal_pos_a.id,
+            "currency_id": order.currency_id.id,
+            "ref": "PO-4711",
+            "invoice_origin": order.name,
+            "invoice_user_id": self.salesman.id,
+            "team_id": self.team.id,
+        }])
+        self.assertEqual(
+            sorted((line.product_id, line.quantity) for line in invoice.invoice_line_ids),
+            sorted((line.product_id, line.product_uom_qty) for line in order.order_line),
+            "every line of the signed quotation at its ordered quantity, delivered-quantity products included",
+        )
+        self.assertEqual(invoice.amount_total, order.amount_total)
+
+    def test_salesperson_is_asked_to_review(self):
+        order = self._create_quotation()
+        self._sign_in_backend(order)
+
+        invoice = order.auto_invoice_id
+        activity = invoice.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.activity_type_id, self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review"))
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertTrue(
+            self._find_note(order, f'data-oe-model="account.move" data-oe-id="{invoice.id}"'),
+            "the order's chatter links to the invoice",
+        )
+        self.assertTrue(
+            self._find_note(invoice, f'data-oe-model="sale.order" data-oe-id="{order.id}"'),
+            "the invoice's chatter links to the accepted quotation",
+        )
+
+    def test_company_setting_is_the_default_per_quotation(self):
+        self.env.company.auto_invoice_on_signature = False
+        order = self._create_quotation()
+        self.assertFalse(order.auto_invoice_on_signature)
+
+        self._sign_in_backend(order)
+
+        self.assertEqual(order.state, "sent", "without the option, signing keeps Odoo's own behaviour")
+        self.assertFalse(order.invoice_ids)
+        self.assertFalse(order.auto_invoice_state)
+
+    def test_quotation_overrides_company_setting(self):
+        self.env.company.auto_invoice_on_signature = False
+        enabled = self._create_quotation(auto_invoice_on_signature=True)
+        self.env.company.auto_invoice_on_signature = True
+        disabled = self._create_quotation(auto_invoice_on_signature=False)
+
+        self._sign_in_backend(enabled)
+        self._sign_in_backend(disabled)
+
+        self.assertInvoicedOnce(enabled)
+        self.assertFalse(disabled.invoice_ids)
+
+    def test_repeated_signature_writes_create_nothing_more(self):
+        order = self._create_quotation()
+        self._sign_in_backend(order)
+        invoice = order.auto_invoice_id
+
+        self._sign_in_backend(order)
+        order.with_user(self.salesman).write({"signed_by": "Someone Else"})
+        order._auto_invoice_create()
+
+        self.assertEqual(self.assertInvoicedOnce(order), invoice)
+
+    def test_reconfirmation_without_new_signature_creates_nothing(self):
+        order = self._create_quotation()
+        self._sign_in_backend(order)
+        invoice = order.auto_invoice_id
+
+        order.action_cancel()  # as a manager: cancelling the draft invoice takes billing rights
+        self.assertEqual(invoice.state, "cancel", "cancelling the order cancels its draft invoice")
+        order.with_user(self.salesman).action_draft()
+        order.with_user(self.salesman).action_confirm()
+
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.invoice_ids, invoice, "a re-confirmation is not an acceptance")
+
+    def test_signing_again_after_reset_invoices_only_what_is_left(self):
+        order = self._create_quotation()
+        self._sign_in_backend(order)
+        first_invoice = order.auto_invoice_id
+        first_invoice.action_post()
+
+        order.action_cancel()
+        order.with_user(self.salesman).action_draft()
+        self.assertFalse(order.signature, "resetting to draft clears the signature")
+        extra = self._create_product(name="Extra training", type="service", invoice_policy="order", lst_price=300.0)
+        order.order_line = [Command.create({"product_id": extra.id, "product_uom_qty": 1.0})]
+        self._sign_in_backend(order)
+
+        second_invoice = order.auto_invoice_id
+        self.assertNotEqual(second_invoice, first_invoice, "a new acceptance gets its own invoice")
+        self.assertEqual(first_invoice.state, "posted")
+        self.assertEqual(second_invoice.state, "draft")
+        self.assertEqual(second_invoice.invoice_line_ids.product_id, extra, "only what was not invoiced yet")
+        self.assertEqual(order.invoice_ids, first_invoice | second_invoice)
+
+    def test_declined_quotation_is_never_invoiced(self):
+        order = self._create_quotation()
+        order._action_cancel()  # what the portal's "Decline" does
+
+        self._sign_in_backend(order)
+
+        self.assertEqual(order.state, "cancel")
+        self.assertFalse(order.invoice_ids)
+        self.assertFalse(order.auto_invoice_state)
+
+    def test_online_payment_keeps_acceptance_pending_until_confirmation(self):
+        order = self._create_quotation(require_payment=True)
+        self._sign_in_backend(order)
+
+        self.assertEqual(order.state, "sent", "signing alone does not confirm when a payment is required")
+        self.assertEqual(order.auto_invoice_state, "pending")
+        self.assertFalse(order.invoice_ids)
+
+        order.with_user(self.salesman).action_confirm()  # what a completed payment does
+
+        self.assertInvoicedOnce(order)
