@@ -88,8 +88,8 @@ class SaleOrder(models.Model):
 
     def _validate_order(self):
         # The acceptance may already have confirmed the order within the same signing request.
-        if orders := self.filtered(lambda order: order.state in ("draft", "sent")):
-            super(SaleOrder, orders)._validate_order()
+        orders = self.filtered(lambda order: order.state in ("draft", "sent"))
+        return super(SaleOrder, orders)._validate_order() if orders else None
 
     def _action_confirm(self):
         res = super()._action_confirm()

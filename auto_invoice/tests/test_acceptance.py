@@ -61,6 +61,13 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
         self.assertFalse(order.invoice_ids)
         self.assertFalse(order.auto_invoice_state)
 
+    def test_setting_lives_in_sales_settings(self):
+        settings = self.env["res.config.settings"].create({"auto_invoice_on_signature": False})
+        settings.execute()
+
+        self.assertFalse(self.env.company.auto_invoice_on_signature)
+        self.assertFalse(self._create_quotation().auto_invoice_on_signature)
+
     def test_quotation_overrides_company_setting(self):
         self.env.company.auto_invoice_on_signature = False
         enabled = self._create_quotation(auto_invoice_on_signature=True)

@@ -103,11 +103,37 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         self.assertEqual(result, {"error": "The order is not in a state requiring customer signature."})
         self.assertUntouched(order)
 
-    def test_portal_customer_signs_in_the_browser(self):
+    def _create_portal_user(self, login, company_partner):
         signer = self.env["res.partner"].create({
-            "name": "Ada Lovelace", "email": "ada@customer.example.com", "parent_id": self.customer.id,
+            "name": "Ada Lovelace", "email": f"{login}@customer.example.com", "parent_id": company_partner.id,
         })
-        new_test_user(self.env, login="ai_portal", groups="base.group_portal", partner_id=signer.id)
+        return new_test_user(self.env, login=login, groups="base.group_portal", partner_id=signer.id)
+
+    def test_customers_only_see_their_own_sent_invoices(self):
+        self._create_portal_user("ai_portal", self.customer)
+        competitor = self.env["res.partner"].create({"name": "Competitor Ltd", "is_company": True})
+        self._create_portal_user("ai_rival", competitor)
+        order = self._create_quotation()
+        self._accept(order)
+        invoice = order.auto_invoice_id
+        url = f"/my/invoices/{invoice.id}"
+
+        self.authenticate("ai_portal", "ai_portal")
+        self.assertEqual(self.url_open(url, allow_redirects=False).status_code, 303, "a draft is not shown")
+        invoice.action_post()
+        self.assertEqual(self.url_open(url, allow_redirects=False).status_code, 200)
+
+        self.authenticate("ai_rival", "ai_rival")
+        self.assertEqual(self.url_open(url, allow_redirects=False).status_code, 303, "nor to another customer")
+        other_quotation = self._create_quotation()
+        result = self.make_jsonrpc_request(
+            f"/my/orders/{other_quotation.id}/accept", {"name": "Rival", "signature": self.signature},
+        )
+        self.assertEqual(result, {"error": "Invalid order."}, "nobody signs another customer's quotation")
+        self.assertUntouched(other_quotation)
+
+    def test_portal_customer_signs_in_the_browser(self):
+        self._create_portal_user("ai_portal", self.customer)
         order = self._create_quotation(name="AI-TOUR-001")
 
         self.start_tour("/", "auto_invoice_portal_sign", login="ai_portal")
