@@ -1,0 +1,33 @@
+# auto_invoice: Odoo 19 addon. Odoo's source is not in this repo: see ODOO_SRC.
+ODOO_SRC ?= /opt/odoo/19.0
+VENV ?= $(HOME)/.venvs/odoo19
+export ODOO_SRC VENV
+
+.PHONY: setup test demo run lint pot readme clean
+
+setup:  ## Odoo source repair, system packages, virtualenv, PostgreSQL role (idempotent)
+	scripts/setup.sh
+
+test:  ## Install auto_invoice on a throwaway database and run its tests
+	scripts/test.sh
+
+demo:  ## End-to-end demo on a fresh database and a real server; results in demo-output/
+	scripts/demo.sh
+
+run:  ## Odoo on 127.0.0.1:8069 with a quotation waiting for signature
+	scripts/run.sh
+
+lint: setup  ## ruff, then pylint-odoo's mandatory checks on the addon
+	$(VENV)/bin/ruff check auto_invoice scripts
+	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory auto_invoice
+
+pot:  ## Refresh auto_invoice/i18n/auto_invoice.pot (installs the addon on a throwaway database)
+	scripts/pot.sh
+
+readme:  ## Rebuild auto_invoice/README.md from its readme/ fragments
+	scripts/readme.sh
+
+clean:  ## Remove generated files and the demo/run databases
+	rm -rf demo-output test-output .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	-bash -c 'source scripts/common.sh && drop_db auto_invoice_demo && drop_db auto_invoice_run'

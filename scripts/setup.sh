@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Idempotent setup: Odoo 19.0 source, system packages, virtualenv, PostgreSQL role.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+# 1. Odoo source.
+if [[ ! -f $ODOO_SRC/odoo-bin ]]; then
+  echo "setup: cloning Odoo 19.0 into $ODOO_SRC"
+  if ! err=$(GIT_TERMINAL_PROMPT=0 timeout "${GIT_CLONE_TIMEOUT:-900}" \
+      git clone -q --depth 1 --branch 19.0 https://github.com/odoo/odoo.git "$ODOO_SRC" 2>&1); then
+    err=${err##*$'\n'}
+    die "Odoo 19.0 source is needed at ODOO_SRC=$ODOO_SRC and cloning it failed (${err:-timed out}):" \
+      "put a checkout of odoo's branch 19.0 there, or point ODOO_SRC at one"
+  fi
+fi
+
+# 2. Repair manifests that name views/res_config_settings_views.xml where the file is res_config_settings.xml.
+for manifest in $(grep -l "views/res_config_settings_views.xml" "$ODOO_SRC"/addons/*/__manifest__.py); do
+  views=$(dirname "$manifest")/views
+  if [[ -f $views/res_config_settings.xml && ! -e $views/res_config_settings_views.xml ]] \
+      && [[ ! -L $views/res_config_settings_views.xml ]]; then
+    ln -s res_config_settings.xml "$views/res_config_settings_views.xml"
+    echo "setup: linked $views/res_config_settings_views.xml -> res_config_settings.xml"
+  fi
+done
+
+# 3. System packages: wkhtmltopdf for PDFs, chromium for browser tests, headers to build Odoo's requirements,
+#    poppler-utils and tesseract to read PDFs back in the demo.
+missing=()
+for p in wkhtmltopdf chromium libldap2-dev libsasl2-dev libpq-dev poppler-utils tesseract-ocr tesseract-ocr-eng; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+command -v pg_isready >/dev/null || missing+=(postgresql-client)
+if ((${#missing[@]})); then
+  ((EUID == 0)) || die "missing Debian packages (install them as root): ${missing[*]}"
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# 4. Virtualenv with Odoo's requirements and ours; a stamp skips pip when neither file changed.
+[[ -x $VENV/bin/python ]] || { echo "setup: creating virtualenv $VENV"; "$PYTHON" -m venv "$VENV"; }
+stamp=$VENV/.auto_invoice-requirements.sha256
+want=$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
+if [[ $(cat "$stamp" 2>/dev/null) != "$want" ]]; then
+  echo "setup: installing Python requirements into $VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -r "$ODOO_SRC/requirements.txt" -r "$ROOT/requirements-dev.txt"
+  echo "$want" >"$stamp"
+fi
+
+# 5. PostgreSQL up, and a role Odoo may use (Odoo refuses to run as postgres).
+if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
+  if ((EUID == 0)) && [[ -d /etc/postgresql ]]; then
+    echo "setup: starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | tail -1)" main start || true
+    for _ in $(seq 30); do pg_isready -q -h "$PGHOST" -p "$PGPORT" && break; sleep 1; done
+  fi
+  pg_isready -q -h "$PGHOST" -p "$PGPORT" || die "PostgreSQL is not reachable on $PGHOST:$PGPORT"
+fi
+psql_admin=(psql -h "$PGHOST" -p "$PGPORT" -U "$PG_SUPERUSER" -d postgres -v ON_ERROR_STOP=1 -qtA)
+if [[ $("${psql_admin[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = '$ODOO_DB_USER'") != 1 ]]; then
+  "${psql_admin[@]}" -c "CREATE ROLE \"$ODOO_DB_USER\" LOGIN CREATEDB"
+  echo "setup: created PostgreSQL role $ODOO_DB_USER"
+fi
