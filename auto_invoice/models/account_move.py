@@ -41,11 +41,12 @@ class AccountMove(models.Model):
             raise AccessError(self.env._("Only users with billing rights can confirm and send invoices."))
         self.check_access("write")
         for move in self:
-            if move.state != "draft" or not move.is_auto_invoice:
+            if not move.is_auto_invoice:
                 raise UserError(self.env._(
-                    "%(invoice)s is not a draft invoice created from an accepted quotation.",
-                    invoice=move.display_name,
+                    "%(invoice)s was not created from an accepted quotation.", invoice=move.display_name,
                 ))
+            if move.state != "draft":
+                raise UserError(self.env._("%(invoice)s is already confirmed.", invoice=move.display_name))
             if not move.partner_id.email:
                 raise UserError(self.env._(
                     "%(customer)s has no email address. Add one to the customer, then send the invoice again.",

@@ -108,7 +108,8 @@ class SaleOrder(models.Model):
             return
         accepted.filtered(lambda order: not order.signed_on).signed_on = fields.Datetime.now()
         accepted.write({"auto_invoice_state": "pending", "auto_invoice_error": False})
-        accepted.filtered(lambda order: not order._has_to_be_paid())._validate_order()
+        for order in accepted.filtered(lambda order: not order._has_to_be_paid()):
+            order._validate_order()  # one by one: some overrides (sale_loyalty) expect a single order
 
     def _auto_invoice_create(self):
         """Entry point: create the invoice of each order's recorded acceptance, at most once.
@@ -141,7 +142,7 @@ class SaleOrder(models.Model):
                 invoice = self._auto_invoice_generate()
         except psycopg2.OperationalError:
             raise  # a concurrency error: Odoo retries the whole request
-        except Exception as error:  # noqa: BLE001 -- whatever the cause, it is recorded and the acceptance stays
+        except Exception as error:  # whatever the cause, it is recorded on the order and the acceptance stays
             self._auto_invoice_mark_failed(error)
             return self.env["account.move"]
         self._auto_invoice_mark_done(invoice)

@@ -46,8 +46,17 @@ class TestAutoInvoiceSend(AutoInvoiceCommon, HttpCase, MockEmail):
         self.assertEqual(self.invoice.state, "draft")
         self.assertFalse(self.invoice.is_move_sent)
 
-    def test_only_draft_automatic_invoices(self):
+    def test_only_automatic_invoices(self):
         manual = self.invoice.copy()
-        with self.assertRaisesRegex(UserError, "not a draft invoice created from an accepted quotation"):
+        with self.assertRaisesRegex(UserError, "was not created from an accepted quotation"):
             manual.with_user(self.billing_user).action_auto_invoice_send()
         self.assertEqual(manual.state, "draft")
+
+    def test_second_click_sends_nothing_more(self):
+        invoice = self.invoice.with_user(self.billing_user)
+        with self.mock_mail_gateway():
+            invoice.action_auto_invoice_send()
+            with self.assertRaisesRegex(UserError, "is already confirmed"):
+                invoice.action_auto_invoice_send()
+
+        self.assertEqual(len([mail for mail in self._mails if self.invoice_address.email in str(mail["email_to"])]), 1)
