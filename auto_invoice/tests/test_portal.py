@@ -1,5 +1,6 @@
 import base64
 import io
+import re
 
 from PIL import Image
 
@@ -94,6 +95,21 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
             self._accept(order, signature=base64.b64encode(buffer.getvalue()).decode())
 
         self.assertUntouched(order)
+
+    def test_quotation_declined_on_the_portal_is_never_invoiced(self):
+        order = self._create_quotation()
+        page = self.url_open(order.get_portal_url()).text
+        csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+        self.url_open(f"/my/orders/{order.id}/decline", data={
+            "access_token": order.access_token, "decline_message": "Too expensive", "csrf_token": csrf_token,
+        })
+        result = self._accept(order)
+
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(result, {"error": "The order is not in a state requiring customer signature."})
+        self.assertFalse(order.signature)
+        self.assertFalse(order.invoice_ids)
 
     def test_expired_quotation_cannot_be_signed(self):
         order = self._create_quotation(validity_date="2000-01-01")
