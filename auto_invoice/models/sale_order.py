@@ -127,9 +127,11 @@ class SaleOrder(models.Model):
 
     def _auto_invoice_create_one(self):
         self.ensure_one()
+        # Write the pending changes first: a concurrent acceptance of the same order then waits for this
+        # transaction and is retried by Odoo (and refused as already signed) instead of skipping a locked row.
+        self.flush_recordset()
         try:
-            # Serialises concurrent retries; a parallel signing request already conflicts on the signature write.
-            self.lock_for_update()
+            self.lock_for_update()  # serialises concurrent retries
         except LockError:
             raise UserError(self.env._(
                 "The invoice of %(order)s is being created right now. Please try again in a moment.",
@@ -155,7 +157,8 @@ class SaleOrder(models.Model):
         """
         self.ensure_one()
         self._force_lines_to_invoice_policy_order()
-        invoice = self._create_invoices(grouped=True, final=True)
+        # The review activity notifies the salesperson; skip the "assigned to you" email of the creation.
+        invoice = self.with_context(mail_auto_subscribe_no_notify=True)._create_invoices(grouped=True, final=True)
         if not invoice:
             raise UserError(self._nothing_to_invoice_error_message())
         return invoice
