@@ -3,7 +3,7 @@ ODOO_SRC ?= /opt/odoo/19.0
 VENV ?= $(HOME)/.venvs/odoo19
 export ODOO_SRC VENV
 
-.PHONY: setup test demo run lint pot readme clean
+.PHONY: setup test demo bench run lint pot readme clean
 
 setup:  ## Odoo source repair, system packages, virtualenv, PostgreSQL role (idempotent)
 	scripts/setup.sh
@@ -13,6 +13,9 @@ test:  ## Install auto_invoice on a throwaway database and run its tests
 
 demo:  ## End-to-end demo on a fresh database and a real server; results in demo-output/
 	scripts/demo.sh
+
+bench:  ## Odoo's own flow vs auto_invoice over HTTP (time, queries, RSS), then a race check; BENCH_ARGS="--orders 50"
+	scripts/bench.sh $(BENCH_ARGS)
 
 run:  ## Odoo on 127.0.0.1:8069 with a quotation waiting for signature
 	scripts/run.sh
@@ -28,6 +31,10 @@ readme:  ## Rebuild auto_invoice/README.md from its readme/ fragments
 	scripts/readme.sh
 
 clean:  ## Remove generated files and the demo/run databases
-	rm -rf demo-output test-output .ruff_cache
+	rm -rf demo-output test-output bench-output .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
-	-bash -c 'source scripts/common.sh && drop_db auto_invoice_demo && drop_db auto_invoice_run'
+	-bash -c 'source scripts/common.sh && drop_db auto_invoice_demo && drop_db auto_invoice_run && drop_db auto_invoice_bench'
+
+.PHONY: screenshots
+screenshots:  ## README screenshots in docs/screenshots/ (headless Chromium on a fresh database, dropped after)
+	scripts/screenshots.sh

@@ -311,14 +311,19 @@ def signature_png():
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_server_arguments(parser):
+    """The command-line arguments Demo(args) reads: the server, the admin's login, the SMTP sink, the output folder."""
     parser.add_argument("--url", required=True, help="Odoo base URL, e.g. http://127.0.0.1:8069")
     parser.add_argument("--db", required=True)
     parser.add_argument("--sink", type=Path, required=True, help="folder where the SMTP sink saves .eml files")
-    parser.add_argument("--out", type=Path, required=True, help="folder for the demo's output files")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the output files")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_server_arguments(parser)
     parser.add_argument(
         "--stop-after-send-quotation",
         action="store_true",

@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Benchmark of auto_invoice against Odoo's own flow, over HTTP on a running server, then a race check.
+
+Odoo's flow: the customer signs on the portal (the order is confirmed), then the salesperson invoices it by hand.
+auto_invoice: the customer signs and the same request confirms the order and creates the draft invoice.
+Run by scripts/bench.sh (fresh database, real threaded server, SMTP sink). Prints medians and p90, SQL queries per
+request (read from the server's access log) and the server's RSS; it asserts no timing, and fails only when the race
+check finds an order with no invoice or more than one.
+"""
+
+import argparse
+import re
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import psutil
+import requests
+from demo import SIGNER, Demo, DemoError, add_server_arguments, signature_png
+
+ODOO, AUTO = "odoo", "auto_invoice"
+# Werkzeug's access line, to which Odoo appends "<query_count> <query_time> <remaining_time>" (odoo/netsvc.py).
+ACCESS_LINE = re.compile(r'"POST (?P<path>\S+) HTTP/[^"]*" \d+ \S+ (?P<queries>\d+) [\d.]+ [\d.]+')
+WARMUP = 3
+
+
+class BenchError(Exception):
+    pass
+
+
+class ServerLog:
+    """Follows the server log: the SQL query counts of the POST requests logged since the last read."""
+
+    def __init__(self, path):
+        self.file = path.open(errors="replace")
+        self.file.seek(0, 2)
+        self.partial = ""
+
+    def queries(self, path_part, expected=1, timeout=5):
+        """Total query count of the next `expected` logged POST requests whose path contains path_part."""
+        counts, deadline = [], time.monotonic() + timeout
+        while len(counts) < expected:
+            lines = (self.partial + self.file.read()).split("\n")
+            self.partial = lines.pop()
+            counts += [int(m["queries"]) for m in map(ACCESS_LINE.search, lines) if m and path_part in m["path"]]
+            if len(counts) < expected:
+                if time.monotonic() > deadline:
+                    raise BenchError(f"no access log line with query count for {path_part} in the server log")
+                time.sleep(0.05)
+        return sum(counts)
+
+
+class Bench:
+    def __init__(self, args):
+        self.odoo = Demo(args)  # HTTP plumbing (jsonrpc, rpc as admin) and the customer/products setup
+        self.log = ServerLog(args.log)
+        self.server = psutil.Process(args.pid)
+        self.signature = signature_png()
+        self.rss_growth = {ODOO: 0, AUTO: 0}
+
+    def rpc(self, model, method, *args, **kwargs):
+        return self.odoo.rpc(model, method, *args, **kwargs)
+
+    def rss(self):
+        return self.server.memory_info().rss
+
+    # --- setup ----------------------------------------------------------------------------------------------------
+    def setup(self):
+        self.odoo.setup_data()
+        if not self.rpc("account.journal", "search_count", [("type", "=", "sale")]):
+            raise BenchError("the company has no sales journal: no invoice can be created")
+
+    def create_orders(self, count, auto):
+        """count quotations in state 'sent', signature required, no payment; returns [(id, access_token)]."""
+        service, goods = self.odoo.service_id, self.odoo.goods_id
+        lines = [(0, 0, {"product_id": p, "product_uom_qty": q}) for p, q in ((service, 1), (goods, 3), (service, 2))]
+        values = {
+            "partner_id": self.odoo.customer_id,
+            "require_signature": True,
+            "require_payment": False,
+            "auto_invoice_on_signature": auto,
+            "order_line": lines,
+        }
+        ids = self.rpc("sale.order", "create", [values] * count)
+        self.rpc("sale.order", "action_quotation_sent", ids)
+        return [(order_id, self.access_token(order_id)) for order_id in ids]
+
+    def access_token(self, order_id):
+        return parse_qs(urlsplit(self.rpc("sale.order", "get_portal_url", [order_id])).query)["access_token"][0]
+
+    # --- what is measured -----------------------------------------------------------------------------------------
+    def accept(self, order):
+        """The customer's signing request, as an anonymous visitor holding the link; returns the portal's answer."""
+        order_id, token = order
+        params = {"access_token": token, "name": SIGNER, "signature": self.signature}
+        return self.odoo.jsonrpc(f"/my/orders/{order_id}/accept", params, session=requests.Session())
+
+    def sign(self, order):
+        started = time.perf_counter()
+        result = self.accept(order)
+        elapsed = (time.perf_counter() - started) * 1000
+        if result.get("error"):
+            raise BenchError(f"the portal refused to sign order {order[0]}: {result['error']}")
+        return elapsed
+
+    def invoice_by_hand(self, order_id):
+        """What the salesperson does in Odoo: Create Invoice > Regular invoice > Create Draft."""
+        context = {"active_model": "sale.order", "active_ids": [order_id], "active_id": order_id}
+        wizard_values = {"advance_payment_method": "delivered"}
+        started = time.perf_counter()
+        wizard = self.rpc("sale.advance.payment.inv", "create", wizard_values, context=context)
+        self.rpc("sale.advance.payment.inv", "create_invoices", [wizard], context=context)
+        return (time.perf_counter() - started) * 1000
+
+    def run_one(self, kind, order):
+        rss = self.rss()
+        sample = {"sign": self.sign(order), "sign_queries": self.log.queries(f"/my/orders/{order[0]}/accept")}
+        if kind == ODOO:
+            sample["invoice"] = self.invoice_by_hand(order[0])
+            sample["invoice_queries"] = self.log.queries("/sale.advance.payment.inv/", expected=2)
+        self.rss_growth[kind] += self.rss() - rss
+        return sample
+
+    def series(self, orders):
+        """Both kinds one after the other, which goes first alternating; returns {kind: [sample, ...]}."""
+        samples = {ODOO: [], AUTO: []}
+        for i, pair in enumerate(zip(orders[ODOO], orders[AUTO], strict=True)):
+            for kind, order in sorted(zip((ODOO, AUTO), pair, strict=True), reverse=bool(i % 2)):
+                samples[kind].append(self.run_one(kind, order))
+        self.check_invoiced(orders)
+        return samples
+
+    def check_invoiced(self, orders):
+        """The benchmark measured what it claims: every order confirmed, invoiced by hand or by auto_invoice."""
+        fields = ["state", "invoice_ids", "auto_invoice_state"]
+        for kind, auto_invoice_state in ((ODOO, False), (AUTO, "done")):
+            for order in self.rpc("sale.order", "read", [i for i, _token in orders[kind]], fields=fields):
+                found = (order["state"], len(order["invoice_ids"]), order["auto_invoice_state"])
+                if found != ("sale", 1, auto_invoice_state):
+                    raise BenchError(f"{kind} order {order['id']} is not as expected after the series: {order}")
+
+    # --- race -----------------------------------------------------------------------------------------------------
+    def race(self, orders):
+        """Two simultaneous signing requests per order; returns ({outcome: [message, ...]}, invoices, bad orders)."""
+        outcomes = {"accepted": [], "refused": [], "errors": []}
+        for order in orders:
+            barrier, results = threading.Barrier(2), [None, None]
+            threads = [threading.Thread(target=self.race_one, args=(order, barrier, results, i)) for i in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            for outcome, message in results:
+                outcomes[outcome].append(message)
+        fields = ["name", "invoice_ids", "auto_invoice_state"]
+        sale_orders = self.rpc("sale.order", "read", [i for i, _token in orders], fields=fields)
+        cancelled = set(self.rpc("account.move", "search", [("state", "=", "cancel")]))
+        invoices = {o["name"]: len(set(o["invoice_ids"]) - cancelled) for o in sale_orders}
+        bad = [o for o in sale_orders if invoices[o["name"]] != 1 or o["auto_invoice_state"] != "done"]
+        return outcomes, sum(invoices.values()), bad
+
+    def race_one(self, order, barrier, results, index):
+        barrier.wait()
+        try:
+            error = self.accept(order).get("error")
+            results[index] = ("refused", error) if error else ("accepted", "")
+        except (DemoError, requests.RequestException) as exc:
+            results[index] = ("errors", str(exc))
+
+
+def stats(values):
+    """'median / p90' of values in ms, and the median."""
+    median = statistics.median(values)
+    return f"{median:.0f} / {statistics.quantiles(values, n=10, method='inclusive')[-1]:.0f} ms", median
+
+
+def report(samples, rss_growth, rss_range):
+    odoo, auto = samples[ODOO], samples[AUTO]
+    (o_sign, o_sign_ms), (a_sign, a_sign_ms) = stats([s["sign"] for s in odoo]), stats([s["sign"] for s in auto])
+    (o_inv, _ms), (o_total, o_total_ms) = (
+        stats([s["invoice"] for s in odoo]),
+        stats([s["sign"] + s["invoice"] for s in odoo]),
+    )
+    o_q, a_q = (statistics.median(s["sign_queries"] for s in rows) for rows in (odoo, auto))
+    o_inv_q = statistics.median(s["invoice_queries"] for s in odoo)
+    mib = {kind: growth / 2**20 for kind, growth in rss_growth.items()}
+    print(f"{len(odoo)} orders of each kind, 3 lines each; times are median / p90, ratios are auto_invoice / odoo")
+    print(f"signing request: odoo {o_sign}, auto_invoice {a_sign}, ratio {a_sign_ms / o_sign_ms:.2f}")
+    print(f"manual invoicing (odoo only: wizard create + create_invoices): {o_inv}")
+    print(
+        f"signing + invoicing: odoo (sign + manual invoice) {o_total}, auto_invoice {a_sign}, "
+        f"ratio {a_sign_ms / o_total_ms:.2f}"
+    )
+    print(f"queries per signing request: odoo {o_q:.0f}, auto_invoice {a_q:.0f}, ratio {a_q / o_q:.2f}")
+    print(
+        f"queries for signing + invoicing: odoo {o_q:.0f} + {o_inv_q:.0f}, auto_invoice {a_q:.0f}, "
+        f"ratio {a_q / (o_q + o_inv_q):.2f}"
+    )
+    print(
+        f"server RSS growth over the series: odoo {mib[ODOO]:+.1f} MiB, auto_invoice {mib[AUTO]:+.1f} MiB "
+        f"(summed per order; the process went from {rss_range[0] / 2**20:.0f} to {rss_range[1] / 2**20:.0f} MiB)"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_server_arguments(parser)
+    parser.add_argument("--log", type=Path, required=True, help="the server's log file (log level info)")
+    parser.add_argument("--pid", type=int, required=True, help="the Odoo server's process id")
+    parser.add_argument("--orders", type=int, default=20, help="measured orders of each kind (default 20)")
+    parser.add_argument("--race", type=int, default=10, help="orders signed twice at once (default 10)")
+    args = parser.parse_args()
+    if args.orders < 2:
+        parser.error("--orders must be at least 2")
+    bench = Bench(args)
+    try:
+        bench.setup()
+        count = WARMUP + args.orders
+        orders = {ODOO: bench.create_orders(count, auto=False), AUTO: bench.create_orders(count, auto=True)}
+        race_orders = bench.create_orders(args.race, auto=True)
+        bench.odoo.log(f"{2 * count + args.race} quotations created and marked as sent (3 lines each)")
+        bench.series({kind: rows[:WARMUP] for kind, rows in orders.items()})
+        bench.rss_growth = {ODOO: 0, AUTO: 0}
+        bench.odoo.log(f"warm-up: {WARMUP} orders of each kind signed (and invoiced), not measured")
+        rss_before = bench.rss()
+        samples = bench.series({kind: rows[WARMUP:] for kind, rows in orders.items()})
+        bench.odoo.log(f"measured: {args.orders} orders of each kind, interleaved")
+        report(samples, bench.rss_growth, (rss_before, bench.rss()))
+        outcomes, invoices, bad = bench.race(race_orders)
+    except (BenchError, DemoError, requests.RequestException) as exc:
+        bench.odoo.log(f"FAILED: {exc}")
+        sys.exit(1)
+    counts = ", ".join(f"{len(messages)} {outcome}" for outcome, messages in outcomes.items())
+    examples = "; ".join(f"{outcome}: {messages[0]!r}" for outcome, messages in outcomes.items() if any(messages))
+    print(f"race: {args.race} orders x 2 simultaneous signatures -> {invoices} invoices; {counts}")
+    if examples:
+        print(f"race: e.g. {examples}")
+    if bad:
+        print(f"race FAILED: {len(bad)} order(s) without exactly one invoice or not 'done': {bad}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
