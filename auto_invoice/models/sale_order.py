@@ -62,6 +62,14 @@ class SaleOrder(models.Model):
 
     # === ACTION METHODS === #
 
+    def action_draft(self):
+        res = super().action_draft()
+        # Back to a quotation, the signature is cleared: an acceptance not invoiced yet is void.
+        void = self.filtered(lambda order: order.state == "draft" and order.auto_invoice_state in ("pending", "failed"))
+        void.write({"auto_invoice_state": False, "auto_invoice_error": False})
+        void.activity_unlink(["auto_invoice.mail_activity_type_auto_invoice_failed"])
+        return res
+
     def action_auto_invoice_retry(self):
         """Create the invoice of a failed acceptance again, once its cause is fixed."""
         self.check_access("write")

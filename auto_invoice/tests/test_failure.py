@@ -83,3 +83,15 @@ class TestAutoInvoiceFailure(AutoInvoiceCommon):
         with self.assertRaisesRegex(UserError, "Only confirmed orders"):
             order.with_user(self.salesman).action_auto_invoice_retry()
         self.assertFalse(order.invoice_ids)
+
+    def test_reset_to_quotation_voids_a_failed_acceptance(self):
+        order = self._create_quotation(lines=[(self.service, 0.0)])
+        self._sign_in_backend(order)
+        order.with_user(self.salesman).action_cancel()
+        order.with_user(self.salesman).action_draft()
+
+        self.assertFalse(order.auto_invoice_state, "no retry of an acceptance whose signature was cleared")
+        self.assertFalse(order.activity_ids)
+        order.order_line.product_uom_qty = 1.0
+        order.with_user(self.salesman).action_confirm()
+        self.assertFalse(order.invoice_ids, "confirming by hand is not an acceptance")
