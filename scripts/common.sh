@@ -81,3 +81,26 @@ start_odoo() {
     sleep 0.5
   done
 }
+
+# serve_fresh DB MODULES OUT [ODOO OPTIONS...]: an SMTP sink saving to OUT/mail, DB recreated with MODULES, and Odoo
+# serving it on 127.0.0.1:$PORT (ODOO_PORT, else a free port); logs in OUT. Sets PORT, ODOO_PID and SINK_PID.
+serve_fresh() {
+  local db=$1 modules=$2 out=$3
+  shift 3
+  start_sink "$out/mail" "$out/smtp-sink.log"
+  echo "$(basename "$0" .sh): creating database $db with $modules (no demo data)"
+  fresh_db "$db" "$modules" "$out/odoo-install.log"
+  PORT=${ODOO_PORT:-$(free_port)}
+  start_odoo "$db" "$PORT" "$out/odoo-server.log" "$@"
+}
+
+# stop_servers: stop what serve_fresh started (for an EXIT trap).
+stop_servers() {
+  [[ -z ${ODOO_PID:-} ]] || stop_pid "$ODOO_PID"
+  [[ -z ${SINK_PID:-} ]] || stop_pid "$SINK_PID"
+}
+
+# log_errors LOG: how many ERROR/CRITICAL lines Odoo wrote to LOG.
+log_errors() {
+  grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$1" || true
+}

@@ -33,17 +33,12 @@ fi
 
 rm -rf "$OUT" && mkdir -p "$OUT" "$SHOTS"
 cleanup() {
-  [[ -z ${ODOO_PID:-} ]] || stop_pid "$ODOO_PID"
-  [[ -z ${SINK_PID:-} ]] || stop_pid "$SINK_PID"
+  stop_servers
   [[ -n ${KEEP_DB:-} ]] || drop_db "$DB"
 }
 trap cleanup EXIT
 
-start_sink "$OUT/mail" "$OUT/smtp-sink.log"
-echo "screenshots: creating database $DB with $MODULES (no demo data)"
-fresh_db "$DB" "$MODULES" "$OUT/odoo-install.log"
-PORT=$(free_port)
-start_odoo "$DB" "$PORT" "$OUT/odoo-server.log" --max-cron-threads 0
+serve_fresh "$DB" "$MODULES" "$OUT" --max-cron-threads 0
 echo "screenshots: Odoo serves $DB on http://127.0.0.1:$PORT"
 "$VENV/bin/python" "$ROOT/scripts/demo.py" --url "http://127.0.0.1:$PORT" --db "$DB" --sink "$OUT/mail" \
   --out "$OUT" --stop-after-send-quotation | tee "$OUT/seed.log"
@@ -58,7 +53,7 @@ if command -v pngquant >/dev/null; then
     pngquant --force --skip-if-larger --strip --quality 70-95 --output "$SHOTS/$name.png" "$SHOTS/$name.png" || true
   done
 fi
-errors=$(grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$OUT/odoo-server.log" || true)
+errors=$(log_errors "$OUT/odoo-server.log")
 ((errors == 0)) || die "Odoo logged $errors ERROR/CRITICAL line(s) while taking the screenshots ($OUT/odoo-server.log)"
 for name in "${shots[@]}"; do
   printf '  docs/screenshots/%s.png  %s bytes\n' "$name" "$(stat -c %s "$SHOTS/$name.png")"
