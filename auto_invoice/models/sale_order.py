@@ -196,7 +196,7 @@ class SaleOrder(models.Model):
         invoice_sudo.message_post(
             body=self.env._(
                 "Draft created automatically from the customer's acceptance of %(order)s, signed by %(signer)s on "
-                "%(date)s. Review it, then press Confirm & Send.",
+                "%(date)s (UTC). Review it, then press Confirm & Send.",
                 order=self._get_html_link(),
                 signer=self.signed_by or self.partner_id.name,
                 date=fields.Datetime.to_string(self.signed_on),
