@@ -2,3 +2,5 @@ from . import account_move
 from . import res_company
 from . import res_config_settings
 from . import sale_order
+from . import sale_order_acceptance
+from . import sale_order_line

@@ -1,40 +1,109 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare, float_repr
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
-    auto_invoice_order_ids = fields.One2many(
-        comodel_name="sale.order",
-        inverse_name="auto_invoice_id",
-        string="Accepted Quotations",
+    auto_invoice_acceptance_id = fields.Many2one(
+        comodel_name="sale.order.acceptance",
+        string="Acceptance",
         readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
+        help="The customer's acceptance this invoice was created from.",
     )
     is_auto_invoice = fields.Boolean(
         string="Is an Automatic Invoice",
         compute="_compute_is_auto_invoice",
-        compute_sudo=True,  # whoever sees the invoice, even without access to the order
+        compute_sudo=True,  # whoever sees the invoice, even without access to the acceptance
+    )
+    auto_invoice_differences = fields.Text(
+        string="Differences from the Signed Quotation",
+        compute="_compute_auto_invoice_differences",
+        compute_sudo=True,
+        groups="base.group_user",
+        help="What this invoice bills differently from the quotation the customer signed; empty when it matches.",
+    )
+
+    # At most one live (not cancelled) automatic invoice per acceptance, whatever process inserts it.
+    _auto_invoice_acceptance_uniq = models.UniqueIndex(
+        "(auto_invoice_acceptance_id) WHERE auto_invoice_acceptance_id IS NOT NULL AND state != 'cancel'",
+        "This acceptance already has its invoice.",
     )
 
     # === COMPUTE METHODS === #
 
-    @api.depends("auto_invoice_order_ids")
+    @api.depends("auto_invoice_acceptance_id")
     def _compute_is_auto_invoice(self):
         for move in self:
-            move.is_auto_invoice = bool(move.auto_invoice_order_ids)
+            move.is_auto_invoice = bool(move.auto_invoice_acceptance_id)
+
+    @api.depends(
+        "auto_invoice_acceptance_id",
+        "invoice_line_ids.quantity",
+        "invoice_line_ids.price_unit",
+        "invoice_line_ids.discount",
+        "invoice_line_ids.tax_ids",
+        "invoice_line_ids.product_id",
+        "amount_total",
+    )
+    def _compute_auto_invoice_differences(self):
+        for move in self:
+            signed = move.auto_invoice_acceptance_id._signed_content()
+            move.auto_invoice_differences = "\n".join(move._auto_invoice_compare(signed)) if signed else False
+
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("auto_invoice_acceptance_id") for vals in vals_list):
+            self._auto_invoice_check_link_write()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "auto_invoice_acceptance_id" in vals:
+            self._auto_invoice_check_link_write()
+        return super().write(vals)
+
+    def unlink(self):
+        acceptances, names = self.sudo().auto_invoice_acceptance_id, ", ".join(self.mapped("display_name"))
+        res = super().unlink()
+        acceptances._invoice_removed(names, deleted=True)
+        return res
 
     # === ACTION METHODS === #
+
+    def button_cancel(self):
+        res = super().button_cancel()
+        cancelled = self.filtered(lambda move: move.state == "cancel")
+        cancelled.sudo().auto_invoice_acceptance_id._invoice_removed(", ".join(cancelled.mapped("display_name")))
+        return res
+
+    def button_draft(self):
+        restored = self.filtered(lambda move: move.state == "cancel").sudo().auto_invoice_acceptance_id
+        res = super().button_draft()
+        # A cancelled automatic invoice set back to draft is the acceptance's invoice again.
+        restored.filtered(lambda acc: acc.state == "failed").write({"state": "done", "error": False})
+        return res
 
     def action_auto_invoice_send(self):
         """Confirm & Send: post the reviewed automatic invoices, then email them with their PDF."""
         self._auto_invoice_check_sendable()
         self.action_post()
         self.env["account.move.send"]._generate_and_send_invoices(self, sending_methods=["email"])
-        self.activity_feedback(["auto_invoice.mail_activity_type_auto_invoice_review"])
+        if self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False):
+            self.activity_feedback(["auto_invoice.mail_activity_type_auto_invoice_review"])
         return True
 
     # === BUSINESS METHODS === #
+
+    def _auto_invoice_check_link_write(self):
+        # `readonly` is a rule of the views only: only the acceptance itself links its invoice, in sudo.
+        if not self.env.su:
+            raise AccessError(self.env._("Only the acceptance of a quotation can make an invoice automatic."))
 
     def _auto_invoice_check_sendable(self):
         if not self.env.user.has_group("account.group_account_invoice"):
@@ -52,3 +121,70 @@ class AccountMove(models.Model):
                     "%(customer)s has no email address. Add one to the customer, then send the invoice again.",
                     customer=move.partner_id.display_name,
                 ))
+
+    def _auto_invoice_compare(self, signed):
+        """What this invoice bills differently from the `signed` priced content, one sentence per difference.
+
+        Lines are matched by product and description; quantities, unit prices, discounts and taxes are compared at
+        the precisions of the signed content, then the totals in the invoice's currency.
+        """
+        self.ensure_one()
+        sign = -1 if self.move_type == "out_refund" else 1
+        billed = {}
+        for line in self.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
+            billed.setdefault((line.product_id.id or False, line.name or ""), []).append(line)
+        differences = []
+        for signed_line in signed["lines"]:
+            key = (signed_line["product_id"] or False, signed_line["description"])
+            label = signed_line["description"].split("\n")[0]
+            lines = billed.pop(key, [])
+            if not lines:
+                differences.append(self.env._("%(line)s: signed, not on the invoice.", line=label))
+                continue
+            differences += self._auto_invoice_compare_line(label, signed_line, lines, sign)
+        for lines in billed.values():
+            differences.append(self.env._(
+                "%(line)s: on the invoice, not in the signed quotation.", line=lines[0].name.split("\n")[0],
+            ))
+        if self.currency_id.name != signed["currency"]:
+            differences.append(self.env._(
+                "Currency: %(signed)s signed, %(billed)s on the invoice.",
+                signed=signed["currency"], billed=self.currency_id.name,
+            ))
+        for field, label in (
+            ("amount_untaxed", self.env._("Untaxed amount")),
+            ("amount_tax", self.env._("Taxes")),
+            ("amount_total", self.env._("Total")),
+        ):
+            billed_amount = float_repr(self.currency_id.round(sign * self[field]), self.currency_id.decimal_places)
+            if billed_amount != signed[field]:
+                differences.append(self.env._(
+                    "%(label)s: %(signed)s signed, %(billed)s on the invoice.",
+                    label=label, signed=signed[field], billed=billed_amount,
+                ))
+        return differences
+
+    def _auto_invoice_compare_line(self, label, signed_line, lines, sign):
+        digits = self.env["decimal.precision"].precision_get
+        quantity = sign * sum(line.quantity for line in lines)
+        differences = []
+        for name, signed_value, billed_value, precision in (
+            (self.env._("quantity"), signed_line["quantity"], quantity, digits("Product Unit")),
+            (self.env._("unit price"), signed_line["price_unit"], lines[0].price_unit, digits("Product Price")),
+            (self.env._("discount"), signed_line["discount"], lines[0].discount, digits("Discount")),
+        ):
+            if float_compare(float(signed_value), billed_value, precision_digits=precision):
+                differences.append(self.env._(
+                    "%(line)s: %(what)s %(signed)s signed, %(billed)s on the invoice.",
+                    line=label, what=name, signed=signed_value, billed=float_repr(billed_value, precision),
+                ))
+        if any(line.product_uom_id.id != signed_line["uom_id"] for line in lines):
+            differences.append(self.env._("%(line)s: another unit of measure than signed.", line=label))
+        if any(sorted(line.tax_ids.ids) != signed_line["tax_ids"] for line in lines):
+            differences.append(self.env._(
+                "%(line)s: taxes %(signed)s signed, %(billed)s on the invoice.",
+                line=label,
+                signed=", ".join(self.env["account.tax"].browse(signed_line["tax_ids"]).mapped("name")) or "-",
+                billed=", ".join(lines[0].tax_ids.mapped("name")) or "-",
+            ))
+        return differences

@@ -1,11 +1,24 @@
 import logging
+import unicodedata
 
 import psycopg2
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import LockError, UserError
+from odoo.exceptions import AccessError, LockError, UserError, ValidationError
+from odoo.http import request
+from odoo.tools import float_repr, float_round, format_amount, sql
 
 _logger = logging.getLogger(__name__)
+
+# Set by the portal's signing route in the WSGI environ (which no client can write): the route records the
+# acceptance itself once Odoo's own route has run, so the write() detector leaves it alone.
+PORTAL_ACCEPTANCE_ENVIRON_KEY = "auto_invoice.portal_acceptance"
+SIGNER_NAME_MAX_LENGTH = 128
+# Order fields derived from the acceptance: never written by users, whatever the view says.
+DERIVED_FIELDS = {"auto_invoice_acceptance_id", "auto_invoice_state"}
+# What a write must touch to possibly change the priced content (see _auto_invoice_priced_content).
+PRICED_ORDER_FIELDS = {"order_line", "currency_id", "pricelist_id", "payment_term_id", "fiscal_position_id"}
 
 
 class SaleOrder(models.Model):
@@ -19,13 +32,21 @@ class SaleOrder(models.Model):
         precompute=True,
         help="Create a draft invoice as soon as the customer signs this quotation.",
     )
-    auto_invoice_id = fields.Many2one(
-        comodel_name="account.move",
-        string="Automatic Invoice",
-        copy=False,
+    acceptance_ids = fields.One2many(
+        comodel_name="sale.order.acceptance",
+        inverse_name="order_id",
+        string="Acceptances",
         readonly=True,
+        groups="base.group_user",
+    )
+    auto_invoice_acceptance_id = fields.Many2one(
+        comodel_name="sale.order.acceptance",
+        string="Acceptance",
+        compute="_compute_auto_invoice_acceptance_id",
+        store=True,
         index="btree_not_null",
-        help="The invoice created from the customer's acceptance of this quotation.",
+        groups="base.group_user",
+        help="The customer's current (not void) acceptance of this quotation.",
     )
     auto_invoice_state = fields.Selection(
         selection=[
@@ -34,13 +55,26 @@ class SaleOrder(models.Model):
             ("failed", "Failed"),
         ],
         string="Automatic Invoice Status",
-        copy=False,
-        readonly=True,
+        compute="_compute_auto_invoice_state",
+        store=True,
+        groups="base.group_user",
     )
     auto_invoice_error = fields.Text(
         string="Automatic Invoice Error",
-        copy=False,
-        readonly=True,
+        related="auto_invoice_acceptance_id.error",
+        groups="base.group_user",
+    )
+    auto_invoice_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Automatic Invoice",
+        compute="_compute_auto_invoice_id",
+        groups="base.group_user",
+        help="The invoice created from the customer's acceptance of this quotation.",
+    )
+    auto_invoice_content_matches = fields.Boolean(
+        string="Matches the Signed Quotation",
+        compute="_compute_auto_invoice_content_matches",
+        groups="base.group_user",
     )
 
     # === COMPUTE METHODS === #
@@ -50,24 +84,63 @@ class SaleOrder(models.Model):
         for order in self:
             order.auto_invoice_on_signature = order.company_id.auto_invoice_on_signature
 
+    @api.depends("acceptance_ids.state")
+    def _compute_auto_invoice_acceptance_id(self):
+        for order in self:
+            order.auto_invoice_acceptance_id = order.acceptance_ids.filtered(lambda acc: acc.state != "void")[:1]
+
+    @api.depends("auto_invoice_acceptance_id.state", "auto_invoice_acceptance_id.auto_invoice")
+    def _compute_auto_invoice_state(self):
+        for order in self:
+            acceptance = order.auto_invoice_acceptance_id
+            order.auto_invoice_state = acceptance.state if acceptance.auto_invoice else False
+
+    @api.depends("auto_invoice_acceptance_id.invoice_ids.state")
+    def _compute_auto_invoice_id(self):
+        for order in self:
+            invoices = order.auto_invoice_acceptance_id.invoice_ids
+            order.auto_invoice_id = invoices.filtered(lambda move: move.state != "cancel")[:1]
+
+    @api.depends("auto_invoice_acceptance_id", "order_line.price_total", "order_line.name", "payment_term_id")
+    def _compute_auto_invoice_content_matches(self):
+        for order in self:
+            acceptance = order.auto_invoice_acceptance_id
+            order.auto_invoice_content_matches = bool(acceptance) and (
+                acceptance.content_sha256 == order._auto_invoice_content_sha256()
+            )
+
     # === CRUD METHODS === #
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A quotation created with its signature (an import, an API client) is accepted as if signed right after.
+        signatures = [self._auto_invoice_pop_signature(vals) for vals in vals_list]
+        orders = super().create(vals_list)
+        for order, signature_vals in zip(orders, signatures, strict=True):
+            if signature_vals:
+                order.write(signature_vals)
+        return orders
+
     def write(self, vals):
-        # Only detect here: a signature may come from the portal, a backend widget, an import or RPC.
-        unsigned = self.filtered(lambda order: not order.signature) if vals.get("signature") else self.browse()
+        if DERIVED_FIELDS & set(vals) and not self.env.su:
+            raise AccessError(self.env._("The acceptance of a quotation can only be recorded by signing it."))
+        # Only detect here: a signature may come from a backend widget, an import or RPC; the portal records its own.
+        signing = self._auto_invoice_check_signable(vals) if vals.get("signature") else self.browse()
         res = super().write(vals)
-        if accepted := unsigned.filtered("signature"):
-            accepted._auto_invoice_record_acceptance()
+        if PRICED_ORDER_FIELDS & set(vals):
+            self._auto_invoice_check_signed_content()
+        for order in signing:
+            order._auto_invoice_record_acceptance(order._auto_invoice_request_evidence())
         return res
 
     # === ACTION METHODS === #
 
     def action_draft(self):
         res = super().action_draft()
-        # Back to a quotation, the signature is cleared: an acceptance not invoiced yet is void.
-        void = self.filtered(lambda order: order.state == "draft" and order.auto_invoice_state in ("pending", "failed"))
-        void.write({"auto_invoice_state": False, "auto_invoice_error": False})
-        void.activity_unlink(["auto_invoice.mail_activity_type_auto_invoice_failed"])
+        # Back to a quotation, the signature is cleared: its acceptance is void, the next signature is a new one.
+        reset = self.filtered(lambda order: order.state == "draft").sudo()
+        reset.auto_invoice_acceptance_id.write({"state": "void"})
+        reset._auto_invoice_close_failure_activities()
         return res
 
     def action_auto_invoice_retry(self):
@@ -92,38 +165,235 @@ class SaleOrder(models.Model):
             }
         return self.action_view_invoice(invoices)
 
-    # === BUSINESS METHODS === #
+    # === BUSINESS METHODS: acceptance === #
 
-    def _validate_order(self):
-        # The acceptance may already have confirmed the order within the same signing request.
-        orders = self.filtered(lambda order: order.state in ("draft", "sent"))
-        return super(SaleOrder, orders)._validate_order() if orders else None
+    @api.model
+    def _auto_invoice_check_signer_name(self, name):
+        """The signer's name, stripped; a clear error when it is missing, too long or holds control characters."""
+        name = (name or "").strip()
+        if not name:
+            raise ValidationError(self.env._("Enter the name of the person who signs."))
+        if len(name) > SIGNER_NAME_MAX_LENGTH:
+            raise ValidationError(self.env._(
+                "The signer's name is too long (%(max)s characters at most).", max=SIGNER_NAME_MAX_LENGTH,
+            ))
+        if any(unicodedata.category(char).startswith("C") for char in name):
+            raise ValidationError(self.env._("The signer's name contains invisible or control characters."))
+        return name
+
+    def _auto_invoice_consent_text(self):
+        """The statement shown next to the signature pad, and stored with the acceptance."""
+        self.ensure_one()
+        return self.env._(
+            "By signing, I accept quotation %(order)s from %(company)s for %(amount)s on behalf of %(customer)s, "
+            "and I agree that my electronic signature is as binding as my handwritten signature.",
+            order=self.name,
+            company=self.company_id.name,
+            amount=format_amount(self.env, self.amount_total, self.currency_id),
+            customer=self.partner_id.commercial_partner_id.name,
+        )
+
+    @api.model
+    def _auto_invoice_pop_signature(self, vals):
+        """The signature values of a quotation being created, taken out of vals to be written after creation."""
+        if not vals.get("signature") or vals.get("state", "draft") not in ("draft", "sent"):
+            return {}  # a confirmed order imported with its signature is history, not an acceptance
+        return {key: vals.pop(key) for key in ("signature", "signed_by", "signed_on") if key in vals}
+
+    def _auto_invoice_check_signable(self, vals):
+        """The orders whose signature written by `vals` is an acceptance that this write must record.
+
+        A signature written by an internal user (backend, RPC, import) must meet what the portal asks: a quotation
+        waiting for a signature, not expired, and a signer's name. The portal's route checks and records its own.
+        """
+        if not self.env.user._is_internal() or (request and request.httprequest.environ.get(
+            PORTAL_ACCEPTANCE_ENVIRON_KEY
+        )):
+            return self.browse()
+        for order in self:
+            if error := order._auto_invoice_signature_refusal():
+                raise UserError(error)
+            self._auto_invoice_check_signer_name(vals.get("signed_by") or order.signed_by)
+        return self
+
+    def _auto_invoice_signature_refusal(self):
+        """Why this order cannot take a signature now, or None; the conditions of `_has_to_be_signed()`."""
+        self.ensure_one()
+        if self.signature:
+            return self.env._("%(order)s is already signed.", order=self.display_name)
+        if self.state not in ("draft", "sent"):
+            return self.env._("%(order)s is not a quotation waiting for a signature.", order=self.display_name)
+        if self.is_expired:
+            return self.env._(
+                "%(order)s expired on %(date)s: extend its expiration date before it is signed.",
+                order=self.display_name, date=self.validity_date,
+            )
+        if not self.require_signature:
+            return self.env._(
+                "%(order)s does not ask for a signature: enable Online Signature on it first.",
+                order=self.display_name,
+            )
+        return None
+
+    def _auto_invoice_request_evidence(self):
+        """Who sends the acceptance and from where, read from the HTTP request itself.
+
+        Call it on an environment of the request's user (`request.env` in a portal route, whose records are sudo'd
+        as the superuser). Never read from the context: an RPC caller chooses its context. XML-RPC and JSON-RPC calls
+        run outside their HTTP request in Odoo, so they are recorded as `api` without an address.
+        """
+        evidence = {"channel": "api", "user_id": self.env.uid}
+        if not request:
+            return evidence  # server-side code: a script, a cron, another module
+        httprequest = request.httprequest
+        if not self.env.user._is_internal():
+            evidence["channel"] = "portal"
+        elif httprequest.path.startswith("/web/"):
+            evidence["channel"] = "backend"  # the web client's own routes
+        user_agent = httprequest.headers.get("User-Agent", "")
+        return {**evidence, "ip_address": httprequest.remote_addr, "user_agent": user_agent[:1024] or False}
+
+    def _auto_invoice_record_acceptance(self, evidence, document=None):
+        """Entry point: the customer has just signed this quotation; record the acceptance, confirm and invoice.
+
+        Every channel comes here once the signature is on the order: the portal route (after Odoo's own route has
+        confirmed the order), a backend signature, an RPC write. With Invoice on Signature, the quotation is confirmed
+        as the portal does unless an online payment is due; the invoice is created now if the order is confirmed,
+        else by the confirmation that the payment brings (see `_action_confirm`).
+
+        :param dict evidence: `channel`, `user_id`, and where known `ip_address`, `user_agent`, `consent_text`
+        :param bytes document: the signed quotation's PDF, if the caller has it already
+        :return: the acceptance
+        """
+        self.ensure_one()
+        # Without the option, a signature written in the backend stays a signature, as in Odoo.
+        if self.auto_invoice_on_signature and self.state in ("draft", "sent") and not self._has_to_be_paid():
+            self._validate_order()
+        acceptance = self._auto_invoice_create_acceptance_sudo(evidence, document)
+        acceptance._attach_certificate()
+        if self.state == "sale":
+            self._auto_invoice_create()
+        return acceptance
+
+    def _auto_invoice_create_acceptance_sudo(self, evidence, document=None):
+        """Write the evidence: in sudo, since the signer (public user, portal user) and salespeople only read it."""
+        self.ensure_one()
+        order = self.sudo()
+        acceptance_model = self.env["sale.order.acceptance"].sudo()
+        signed_on = fields.Datetime.now()
+        if not order.signed_on:
+            order.signed_on = signed_on
+        document = document or order._auto_invoice_render_quotation_pdf()
+        attachment = self.env["ir.attachment"].sudo().create({
+            "name": self.env._("%(order)s (signed).pdf", order=order.name),
+            "raw": document,
+            "mimetype": "application/pdf",
+            "res_model": acceptance_model._name,
+        })
+        content = acceptance_model._canonical_json(order._auto_invoice_priced_content())
+        user = self.env["res.users"].browse(evidence["user_id"])
+        acceptance = acceptance_model.create({
+            **evidence,
+            "order_id": order.id,
+            "partner_id": order.partner_id.id,
+            "signer_name": order.signed_by,
+            "signer_partner_id": (user.partner_id if user._is_portal() else order.partner_id).id,
+            "signed_on": signed_on,
+            "signature": order.signature,
+            "document_id": attachment.id,
+            "document_sha256": acceptance_model._sha256(document),
+            "content_canonical": content,
+            "content_sha256": acceptance_model._sha256(content),
+            "auto_invoice": order.auto_invoice_on_signature,
+            "state": "pending" if order.auto_invoice_on_signature else "done",
+        })
+        attachment.res_id = acceptance.id
+        return acceptance
+
+    def _auto_invoice_render_quotation_pdf(self):
+        self.ensure_one()
+        return self.env["ir.actions.report"].sudo()._render_qweb_pdf("sale.action_report_saleorder", self.ids)[0]
+
+    # === BUSINESS METHODS: signed content === #
+
+    def _auto_invoice_priced_content(self):
+        """The priced content an acceptance covers, as the dict whose canonical JSON `content_sha256` hashes.
+
+        Version 1 of the form: ``{"version": 1, "currency": ISO code, "payment_term_id": id or null,
+        "amount_untaxed", "amount_tax", "amount_total": amounts, "lines": [line, ...]}`` where each line is
+        ``{"product_id", "description", "quantity", "uom_id", "price_unit", "discount", "tax_ids" (sorted ids),
+        "price_subtotal", "price_total"}``. Amounts are strings with the currency's decimals; quantity, unit price
+        and discount are strings with the "Product Unit", "Product Price" and "Discount" decimal precisions. Lines
+        are sorted by their canonical JSON, so their order on the quotation does not matter. Sections, notes and
+        down-payment lines are not priced content. The canonical JSON is `json.dumps(content, sort_keys=True,
+        separators=(",", ":"), ensure_ascii=False)` encoded in UTF-8.
+        """
+        self.ensure_one()
+        acceptance_model = self.env["sale.order.acceptance"]
+        currency = self.currency_id
+        precision = self.env["decimal.precision"].precision_get
+
+        def amount(value):
+            return float_repr(currency.round(value), currency.decimal_places)
+
+        def number(value, digits):
+            return float_repr(float_round(value, precision_digits=digits), digits)
+
+        lines = [
+            {
+                "product_id": line.product_id.id,
+                "description": line.name or "",
+                "quantity": number(line.product_uom_qty, precision("Product Unit")),
+                "uom_id": line.product_uom_id.id,
+                "price_unit": number(line.price_unit, precision("Product Price")),
+                "discount": number(line.discount, precision("Discount")),
+                "tax_ids": sorted(line.tax_ids.ids),
+                "price_subtotal": amount(line.price_subtotal),
+                "price_total": amount(line.price_total),
+            }
+            for line in self.order_line
+            if line._auto_invoice_is_priced_content()
+        ]
+        return {
+            "version": 1,
+            "currency": currency.name,
+            "payment_term_id": self.payment_term_id.id or None,
+            "amount_untaxed": amount(self.amount_untaxed),
+            "amount_tax": amount(self.amount_tax),
+            "amount_total": amount(self.amount_total),
+            "lines": sorted(lines, key=acceptance_model._canonical_json),
+        }
+
+    def _auto_invoice_content_sha256(self):
+        self.ensure_one()
+        acceptance_model = self.env["sale.order.acceptance"]
+        return acceptance_model._sha256(acceptance_model._canonical_json(self._auto_invoice_priced_content()))
+
+    def _auto_invoice_check_signed_content(self):
+        """Refuse a change of the priced content of a signed order: the customer signed that content."""
+        for order in self.sudo().filtered("auto_invoice_acceptance_id"):
+            acceptance = order.auto_invoice_acceptance_id
+            if acceptance.content_sha256 and acceptance.content_sha256 != order._auto_invoice_content_sha256():
+                raise UserError(self.env._(
+                    "%(order)s was signed by %(signer)s: its lines, prices, taxes and terms cannot change any more. "
+                    "To change them, cancel the order, set it back to quotation and have it signed again.",
+                    order=order.name,
+                    signer=acceptance.signer_name,
+                ))
+
+    # === BUSINESS METHODS: invoice === #
 
     def _action_confirm(self):
         res = super()._action_confirm()
+        # An acceptance waiting for its online payment is invoiced by the confirmation that the payment brings.
         self.filtered(lambda order: order.auto_invoice_state == "pending")._auto_invoice_create()
         return res
-
-    def _auto_invoice_record_acceptance(self):
-        """Entry point: a customer acceptance was just recorded on these orders.
-
-        Every way of accepting a quotation (portal signature, backend signature, RPC) comes here. The quotations that
-        need no online payment are confirmed now, as the portal does; the confirmation then creates the invoice (see
-        `_action_confirm`). The others keep their acceptance pending until the payment confirms them.
-        """
-        accepted = self.filtered(lambda order: order.auto_invoice_on_signature and order.state in ("draft", "sent"))
-        if not accepted:
-            return
-        accepted.filtered(lambda order: not order.signed_on).signed_on = fields.Datetime.now()
-        accepted.write({"auto_invoice_state": "pending", "auto_invoice_error": False})
-        for order in accepted.filtered(lambda order: not order._has_to_be_paid()):
-            order._validate_order()  # one by one: some overrides (sale_loyalty) expect a single order
 
     def _auto_invoice_create(self):
         """Entry point: create the invoice of each order's recorded acceptance, at most once.
 
-        Safe to repeat: an order whose acceptance is invoiced already is skipped. A failure is recorded on its order
-        and never undoes the acceptance nor the confirmation.
+        Safe to repeat: an order whose acceptance is invoiced already is skipped. A failure is recorded on the
+        acceptance and never undoes it nor the confirmation.
 
         :return: the created invoices
         :rtype: account.move
@@ -135,27 +405,33 @@ class SaleOrder(models.Model):
 
     def _auto_invoice_create_one(self):
         self.ensure_one()
-        # Write the pending changes first: a concurrent acceptance of the same order then waits for this
-        # transaction and is retried by Odoo (and refused as already signed) instead of skipping a locked row.
-        self.flush_recordset()
+        # Write every pending change first, outside the savepoint: another module's failing write is its own
+        # error, not an invoicing failure. A concurrent acceptance of the same order then waits for this transaction
+        # and is retried by Odoo (and refused as already signed) instead of skipping a locked row.
+        self.env.flush_all()
         try:
-            self.lock_for_update()  # serialises concurrent retries
+            self.lock_for_update()  # serialises concurrent retries; the unique indexes are the last guard
         except LockError:
             raise UserError(self.env._(
                 "The invoice of %(order)s is being created right now. Please try again in a moment.",
                 order=self.display_name,
             )) from None
-        if self.state != "sale" or self.auto_invoice_state not in ("pending", "failed"):
+        acceptance = self.sudo().auto_invoice_acceptance_id
+        if not acceptance._is_to_invoice():
             return self.env["account.move"]
         try:
             with self.env.cr.savepoint():
                 invoice = self._auto_invoice_generate()
-        except psycopg2.OperationalError:
-            raise  # a concurrency error: Odoo retries the whole request
-        except Exception as error:  # whatever the cause, it is recorded on the order and the acceptance stays
-            self._auto_invoice_mark_failed(error)
+                acceptance._link_invoice(invoice)
+                self._auto_invoice_notify_created_sudo(invoice)
+        except (psycopg2.OperationalError, pg_errors.UniqueViolation):
+            raise  # a concurrency error (Odoo retries the request) or a second invoice for one acceptance
+        except Exception as error:  # whatever the cause, it is recorded and the acceptance stays
+            acceptance._mark_failed(error)
             return self.env["account.move"]
-        self._auto_invoice_mark_done(invoice)
+        self._auto_invoice_close_failure_activities(
+            self.env._("Invoice %(invoice)s created.", invoice=invoice.display_name)
+        )
         return invoice
 
     def _auto_invoice_generate(self):
@@ -171,15 +447,6 @@ class SaleOrder(models.Model):
             raise UserError(self._nothing_to_invoice_error_message())
         return invoice
 
-    def _auto_invoice_mark_done(self, invoice):
-        self.ensure_one()
-        self.write({"auto_invoice_id": invoice.id, "auto_invoice_state": "done", "auto_invoice_error": False})
-        self.activity_feedback(
-            ["auto_invoice.mail_activity_type_auto_invoice_failed"],
-            feedback=self.env._("Invoice %(invoice)s created.", invoice=invoice.display_name),
-        )
-        self._auto_invoice_notify_created_sudo(invoice)
-
     def _auto_invoice_notify_created_sudo(self, invoice):
         """Ask the salesperson to review the draft: an activity on the invoice, a note on both documents.
 
@@ -187,39 +454,43 @@ class SaleOrder(models.Model):
         """
         self.ensure_one()
         invoice_sudo = invoice.sudo()
-        odoobot = self.env.ref("base.partner_root")
-        invoice_sudo.activity_schedule(
-            "auto_invoice.mail_activity_type_auto_invoice_review",
-            user_id=self._auto_invoice_responsible().id,
-            note=self.env._("Created from the customer's acceptance of %(order)s.", order=self.name),
-        )
+        acceptance = self.sudo().auto_invoice_acceptance_id
+        document = invoice_sudo.type_name  # "Invoice", or "Credit Note" when a new signature bills less than before
+        certificate = acceptance.certificate_id
+        review_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False)
+        if review_type and (responsible := self._auto_invoice_responsible()):
+            invoice_sudo.activity_schedule(
+                activity_type_id=review_type.id,
+                summary=self.env._("Review and send: %(document)s", document=document),
+                user_id=responsible.id,
+                note=self.env._("Created from the customer's acceptance of %(order)s.", order=self.name),
+            )
         invoice_sudo.message_post(
             body=self.env._(
-                "Draft created automatically from the customer's acceptance of %(order)s, signed by %(signer)s on "
-                "%(date)s (UTC). Review it, then press Confirm & Send.",
+                "%(document)s created as a draft from the customer's acceptance of %(order)s, signed by %(signer)s "
+                "on %(date)s (UTC). Review it, then press Confirm & Send.",
+                document=document,
                 order=self._get_html_link(),
-                signer=self.signed_by or self.partner_id.name,
-                date=fields.Datetime.to_string(self.signed_on),
+                signer=acceptance.signer_name,
+                date=fields.Datetime.to_string(acceptance.signed_on),
             ),
-            author_id=odoobot.id,
+            author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",
+            attachment_ids=certificate and certificate.copy({"res_model": "account.move", "res_id": invoice.id}).ids,
         )
         self.sudo().message_post(
             body=self.env._(
-                "Draft invoice %(invoice)s created from the customer's acceptance, waiting for review.",
+                "%(document)s %(invoice)s created as a draft from the customer's acceptance, waiting for review.",
+                document=document,
                 invoice=invoice._get_html_link(),
             ),
-            author_id=odoobot.id,
+            author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",
         )
 
-    def _auto_invoice_mark_failed(self, error):
+    def _auto_invoice_notify_failed_sudo(self, reason):
+        """Tell the salesperson why the invoice could not be created: a note, and one open activity."""
         self.ensure_one()
-        reason = str(error) or repr(error)
-        _logger.warning(
-            "Automatic invoice of %s failed: %s", self.name, reason, exc_info=not isinstance(error, UserError)
-        )
-        self.write({"auto_invoice_state": "failed", "auto_invoice_error": reason})
         order_sudo = self.sudo()
         order_sudo.message_post(
             body=self.env._(
@@ -230,14 +501,60 @@ class SaleOrder(models.Model):
             author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",
         )
-        failure_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_failed")
-        if failure_type not in order_sudo.activity_ids.activity_type_id:
-            order_sudo.activity_schedule(
-                "auto_invoice.mail_activity_type_auto_invoice_failed",
-                user_id=self._auto_invoice_responsible().id,
-                note=reason,
-            )
+        failure_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_failed", raise_if_not_found=False)
+        responsible = self._auto_invoice_responsible()
+        if failure_type and responsible and failure_type not in order_sudo.activity_ids.activity_type_id:
+            order_sudo.activity_schedule(activity_type_id=failure_type.id, user_id=responsible.id, note=reason)
+
+    def _auto_invoice_close_failure_activities(self, feedback=None):
+        failure_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_failed", raise_if_not_found=False)
+        if failure_type:
+            activities = self.sudo().activity_ids.filtered(lambda act: act.activity_type_id == failure_type)
+            activities.action_feedback(feedback=feedback)
 
     def _auto_invoice_responsible(self):
+        """The internal user who follows this order's automatic invoice, if any: never a portal user."""
         self.ensure_one()
-        return self.user_id or self.team_id.user_id or self.create_uid
+        candidates = self.user_id | self.team_id.user_id | self.create_uid
+        return candidates.filtered(lambda user: user.active and user._is_internal())[:1]
+
+    # === MIGRATION === #
+
+    @api.model
+    def _auto_invoice_migrate_legacy_acceptances(self):
+        """Give every order signed before acceptances existed (19.0.1.0.0) an acceptance built from what it has.
+
+        No channel, IP or user agent: they were not recorded. The order's former `auto_invoice_*` columns, when still
+        in the table, give the outcome and the invoice.
+        """
+        cr = self.env.cr
+        legacy = sql.column_exists(cr, "sale_order", "auto_invoice_id")
+        cr.execute(
+            "SELECT id, auto_invoice_id, auto_invoice_state, auto_invoice_error FROM sale_order "
+            if legacy else "SELECT id, NULL, NULL, NULL FROM sale_order "
+        )
+        rows = {order_id: rest for order_id, *rest in cr.fetchall()}
+        orders = self.sudo().with_context(active_test=False).browse(rows).filtered(
+            lambda order: order.signature and not order.acceptance_ids
+        )
+        acceptance_model = self.env["sale.order.acceptance"].sudo()
+        for order in orders:
+            invoice_id, state, error = rows[order.id]
+            content = acceptance_model._canonical_json(order._auto_invoice_priced_content())
+            acceptance = acceptance_model.create({
+                "order_id": order.id,
+                "partner_id": order.partner_id.id,
+                "signer_name": order.signed_by or self.env._("(not recorded)"),
+                "signer_partner_id": order.partner_id.id,
+                "signed_on": order.signed_on or order.write_date,
+                "signature": order.signature,
+                "content_canonical": content,
+                "content_sha256": acceptance_model._sha256(content),
+                "auto_invoice": bool(state),
+                "state": state or "done",
+                "error": error,
+            })
+            if invoice_id:
+                acceptance._link_invoice(self.env["account.move"].browse(invoice_id).exists())
+        _logger.info("auto_invoice: %s acceptance(s) recorded for orders signed before this version", len(orders))
+        return orders

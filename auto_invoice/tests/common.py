@@ -1,5 +1,7 @@
 import base64
+import hashlib
 import io
+import json
 
 from PIL import Image, ImageDraw
 
@@ -16,6 +18,45 @@ def signature_png():
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+def canonical_json(value):
+    """The canonical JSON the README documents: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def expected_content_sha256(order):
+    """The content SHA-256 of an order, computed here from the README's description, not by the addon's code."""
+    currency, digits = order.currency_id, order.env["decimal.precision"].precision_get
+
+    def money(value):
+        return f"{currency.round(value):.{currency.decimal_places}f}"
+
+    lines = [
+        {
+            "product_id": line.product_id.id,
+            "description": line.name,
+            "quantity": f"{line.product_uom_qty:.{digits('Product Unit')}f}",
+            "uom_id": line.product_uom_id.id,
+            "price_unit": f"{line.price_unit:.{digits('Product Price')}f}",
+            "discount": f"{line.discount:.{digits('Discount')}f}",
+            "tax_ids": sorted(line.tax_ids.ids),
+            "price_subtotal": money(line.price_subtotal),
+            "price_total": money(line.price_total),
+        }
+        for line in order.order_line
+        if not line.display_type and not line.is_downpayment
+    ]
+    content = {
+        "version": 1,
+        "currency": currency.name,
+        "payment_term_id": order.payment_term_id.id or None,
+        "amount_untaxed": money(order.amount_untaxed),
+        "amount_tax": money(order.amount_tax),
+        "amount_total": money(order.amount_total),
+        "lines": sorted(lines, key=canonical_json),
+    }
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
 
 class AutoInvoiceCommon(AccountTestInvoicingCommon):
@@ -79,6 +120,13 @@ class AutoInvoiceCommon(AccountTestInvoicingCommon):
 
     def _sign_in_backend(self, order, user=None):
         order.with_user(user or self.salesman).write({"signature": self.signature, "signed_by": "Ada Lovelace"})
+
+    @classmethod
+    def _create_portal_user(cls, login, company_partner):
+        signer = cls.env["res.partner"].create({
+            "name": "Ada Lovelace", "email": f"{login}@customer.example.com", "parent_id": company_partner.id,
+        })
+        return new_test_user(cls.env, login=login, groups="base.group_portal", partner_id=signer.id)
 
     def assertInvoicedOnce(self, order):
         """The order has exactly one non-cancelled invoice: its draft automatic invoice."""

@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -12,7 +13,18 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
 
         self.assertEqual(order.state, "sale", "a signature recorded in the backend confirms the quotation")
         self.assertTrue(order.signed_on, "the acceptance is timestamped")
+        acceptance = order.acceptance_ids
+        self.assertRecordValues(acceptance, [{
+            "channel": "api",  # no HTTP request: server-side code (the HTTP channels are in test_evidence)
+            "signer_name": "Ada Lovelace",
+            "signer_partner_id": self.customer.id,
+            "user_id": self.salesman.id,
+            "state": "done",
+            "ip_address": False,
+        }])
         invoice = self.assertInvoicedOnce(order)
+        self.assertEqual(acceptance.invoice_ids, invoice)
+        self.assertEqual(invoice.auto_invoice_acceptance_id, acceptance)
         self.assertRecordValues(invoice, [{
             "state": "draft",
             "move_type": "out_invoice",
@@ -60,6 +72,8 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
         self.assertEqual(order.state, "sent", "without the option, signing keeps Odoo's own behaviour")
         self.assertFalse(order.invoice_ids)
         self.assertFalse(order.auto_invoice_state)
+        self.assertEqual(order.acceptance_ids.state, "done", "the evidence is recorded all the same")
+        self.assertFalse(order.acceptance_ids.auto_invoice)
 
     def test_setting_lives_in_sales_settings(self):
         settings = self.env["res.config.settings"].create({"auto_invoice_on_signature": False})
@@ -85,11 +99,14 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
         self._sign_in_backend(order)
         invoice = order.auto_invoice_id
 
-        self._sign_in_backend(order)
+        with self.assertRaisesRegex(UserError, "is already signed"):
+            self._sign_in_backend(order)
         order.with_user(self.salesman).write({"signed_by": "Someone Else"})
         order._auto_invoice_create()
 
         self.assertEqual(self.assertInvoicedOnce(order), invoice)
+        self.assertEqual(len(order.acceptance_ids), 1)
+        self.assertEqual(order.acceptance_ids.signer_name, "Ada Lovelace", "the acceptance keeps its evidence")
 
     def test_reconfirmation_without_new_signature_creates_nothing(self):
         order = self._create_quotation()
@@ -103,6 +120,7 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
 
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.invoice_ids, invoice, "a re-confirmation is not an acceptance")
+        self.assertEqual(order.acceptance_ids.state, "void", "the reset voided the acceptance, kept as history")
 
     def test_signing_again_after_reset_invoices_only_what_is_left(self):
         order = self._create_quotation()
@@ -123,14 +141,19 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
         self.assertEqual(second_invoice.state, "draft")
         self.assertEqual(second_invoice.invoice_line_ids.product_id, extra, "only what was not invoiced yet")
         self.assertEqual(order.invoice_ids, first_invoice | second_invoice)
+        first, second = order.acceptance_ids.sorted("id")
+        self.assertEqual((first.state, first.invoice_ids), ("void", first_invoice), "history stays whole")
+        self.assertEqual((second.state, second.invoice_ids), ("done", second_invoice))
 
     def test_declined_quotation_is_never_invoiced(self):
         order = self._create_quotation()
         order._action_cancel()  # what the portal's "Decline" does
 
-        self._sign_in_backend(order)
+        with self.assertRaisesRegex(UserError, "is not a quotation waiting for a signature"):
+            self._sign_in_backend(order)
 
         self.assertEqual(order.state, "cancel")
+        self.assertFalse(order.signature)
         self.assertFalse(order.invoice_ids)
         self.assertFalse(order.auto_invoice_state)
 
@@ -145,3 +168,50 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
         order.with_user(self.salesman).action_confirm()  # what a completed payment does
 
         self.assertInvoicedOnce(order)
+
+    def test_backend_signature_must_meet_what_the_portal_asks(self):
+        expired = self._create_quotation(validity_date="2000-01-01")
+        unrequested = self._create_quotation(require_signature=False)
+        unnamed = self._create_quotation()
+
+        with self.assertRaisesRegex(UserError, "expired on 2000-01-01"):
+            self._sign_in_backend(expired)
+        with self.assertRaisesRegex(UserError, "does not ask for a signature"):
+            self._sign_in_backend(unrequested)
+        with self.assertRaisesRegex(UserError, "Enter the name of the person who signs"):
+            unnamed.with_user(self.salesman).write({"signature": self.signature, "signed_by": "  "})
+
+        for order in expired | unrequested | unnamed:
+            self.assertFalse(order.signature)
+            self.assertFalse(order.acceptance_ids)
+            self.assertFalse(order.invoice_ids)
+
+    def test_quotation_created_with_its_signature_is_accepted(self):
+        order = self._create_quotation(signature=self.signature, signed_by="Ada Lovelace")
+
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.acceptance_ids.signer_name, "Ada Lovelace")
+        self.assertInvoicedOnce(order)
+
+    def test_confirmed_order_imported_with_its_signature_is_history(self):
+        order = self._create_quotation(state="sale", signature=self.signature, signed_by="Ada Lovelace")
+
+        self.assertTrue(order.signature)
+        self.assertFalse(order.acceptance_ids, "importing a signed order is no new acceptance")
+        self.assertFalse(order.invoice_ids)
+
+    def test_signing_again_for_less_announces_a_credit_note(self):
+        order = self._create_quotation(lines=[(self.service, 3.0)])
+        self._sign_in_backend(order)
+        order.auto_invoice_id.action_post()
+        order.action_cancel()
+        order.with_user(self.salesman).action_draft()
+        order.order_line.product_uom_qty = 1.0
+
+        self._sign_in_backend(order)
+
+        credit_note = order.auto_invoice_id
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertTrue(self._find_note(order, "Credit Note"), "announced as the credit note it is")
+        self.assertFalse(self._find_note(credit_note, "Invoice created as a draft"))
+        self.assertIn("Credit Note", credit_note.activity_ids.summary)

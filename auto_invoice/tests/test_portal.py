@@ -1,13 +1,20 @@
 import base64
+import hashlib
 import io
 import re
+from unittest.mock import patch
 
+from markupsafe import escape
 from PIL import Image
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
+from odoo.tools import mute_logger
 
-from .common import AutoInvoiceCommon
+from .common import AutoInvoiceCommon, expected_content_sha256
+
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AutoInvoiceTest/1.0"
 
 
 @tagged("post_install", "-at_install")
@@ -20,13 +27,144 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
             "name": "Ada Lovelace",
             "signature": self.signature,
             **params,
-        })
+        }, headers={"User-Agent": USER_AGENT})
 
     def assertUntouched(self, order):
         self.assertEqual(order.state, "sent")
         self.assertFalse(order.signature)
         self.assertFalse(order.auto_invoice_state)
+        self.assertFalse(order.acceptance_ids)
         self.assertFalse(order.invoice_ids)
+
+    def test_acceptance_holds_the_evidence_of_the_request(self):
+        order = self._create_quotation(lines=[(self.service, 2.0)])
+        consent = order._auto_invoice_consent_text()
+
+        self._accept(order)
+
+        acceptance = order.acceptance_ids
+        self.assertRecordValues(acceptance, [{
+            "channel": "portal",
+            "signer_name": "Ada Lovelace",
+            "signer_partner_id": self.customer.id,  # the link's token: the customer it was sent to
+            "user_id": self.env.ref("base.public_user").id,
+            "ip_address": "127.0.0.1",
+            "user_agent": USER_AGENT,
+            "consent_text": consent,
+            "state": "done",
+        }])
+        self.assertEqual(acceptance.signature, order.signature)
+        self.assertEqual(acceptance.document_sha256, hashlib.sha256(acceptance.document_id.raw).hexdigest())
+        self.assertEqual(acceptance.document_id.res_model, "sale.order.acceptance")
+        self.assertEqual(acceptance.content_sha256, expected_content_sha256(order))
+        self.assertTrue(order.auto_invoice_content_matches)
+        self.assertTrue(acceptance.certificate_id, "the certificate is kept with the acceptance")
+        self.assertTrue(order.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("Certificate")))
+        invoice = self.assertInvoicedOnce(order)
+        self.assertTrue(invoice.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("Certificate")))
+
+    def test_consent_text_is_shown_next_to_the_signature_pad(self):
+        order = self._create_quotation()
+
+        page = self.url_open(order.get_portal_url()).text
+
+        self.assertIn(str(escape(order._auto_invoice_consent_text())), page)
+
+    def test_signer_name_is_checked_on_the_server(self):
+        order = self._create_quotation()
+        for name, error in (
+            ("", "Enter the name of the person who signs."),
+            ("   ", "Enter the name of the person who signs."),
+            ("Ada\u202eLovelace", "The signer's name contains invisible or control characters."),
+            ("Ada\x00", "The signer's name contains invisible or control characters."),
+            ("A" * 129, "The signer's name is too long (128 characters at most)."),
+        ):
+            with self.subTest(name=name):
+                self.assertEqual(self._accept(order, name=name), {"error": error})
+                self.assertUntouched(order)
+
+    def test_signer_name_is_stored_stripped(self):
+        order = self._create_quotation()
+        self._accept(order, name="  Ada Lovelace  ")
+        self.assertEqual(order.signed_by, "Ada Lovelace")
+        self.assertEqual(order.acceptance_ids.signer_name, "Ada Lovelace")
+
+    def test_error_while_confirming_changes_nothing(self):
+        order = self._create_quotation()
+        with (
+            patch.object(self.registry["sale.order"], "_action_confirm", side_effect=TypeError("another module")),
+            mute_logger("odoo.http"),
+            self.assertRaisesRegex(JsonRpcException, "TypeError"),
+        ):
+            self._accept(order)
+
+        self.assertUntouched(order)
+
+    def test_error_after_the_invoice_is_created_keeps_the_signature(self):
+        order = self._create_quotation()
+        with (
+            patch.object(
+                self.registry["sale.order"], "_auto_invoice_notify_created_sudo", side_effect=TypeError("boom")
+            ),
+            self.assertLogs("odoo.addons.auto_invoice.models.sale_order_acceptance", level="ERROR"),
+        ):
+            result = self._accept(order)
+
+        self.assertIn("redirect_url", result, "the customer's signature went through")
+        self.assertEqual(order.state, "sale")
+        self.assertTrue(order.signature)
+        self.assertEqual(order.auto_invoice_state, "failed")
+        self.assertIn("boom", order.auto_invoice_error)
+        self.assertFalse(order.invoice_ids, "no invoice left half-linked")
+
+    def test_portal_user_cannot_read_internal_fields(self):
+        self._create_portal_user("ai_portal", self.customer)
+        order = self._create_quotation(lines=[(self.service, 0.0)])
+        self._accept(order)  # nothing to invoice: the failure reason is on the order
+        self.assertEqual(order.auto_invoice_state, "failed")
+        self.authenticate("ai_portal", "ai_portal")
+
+        def read(fields):
+            return self.make_jsonrpc_request("/web/dataset/call_kw/sale.order/read", {
+                "model": "sale.order", "method": "read", "args": [order.ids], "kwargs": {"fields": fields},
+            })
+
+        self.assertEqual(read(["name"])[0]["name"], order.name, "the customer reads their order")
+        internal = ["auto_invoice_error", "auto_invoice_state", "auto_invoice_id", "acceptance_ids",
+                    "auto_invoice_acceptance_id"]
+        for field in internal:
+            with self.subTest(field=field), mute_logger("odoo.http"), self.assertRaises(JsonRpcException):
+                read([field])
+        visible = self.make_jsonrpc_request("/web/dataset/call_kw/sale.order/fields_get", {
+            "model": "sale.order", "method": "fields_get", "args": [], "kwargs": {"attributes": ["type"]},
+        })
+        self.assertIn("name", visible)
+        self.assertFalse(set(internal) & set(visible), "not among the fields the customer may read")
+        with self.assertRaises(AccessError):
+            order.acceptance_ids.with_user(self.env.ref("base.public_user")).read(["signer_name"])
+
+    def test_customer_downloads_the_certificate(self):
+        self._create_portal_user("ai_portal", self.customer)
+        competitor = self.env["res.partner"].create({"name": "Competitor Ltd", "is_company": True})
+        rival = self._create_portal_user("ai_rival", competitor)
+        order = self._create_quotation()
+        self._accept(order)
+        url = f"/my/orders/{order.id}/certificate"
+
+        response = self.url_open(f"{url}?access_token={order.access_token}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("attachment", response.headers["Content-Disposition"])
+        self.assertIn(order.acceptance_ids.name.replace("/", "_"), response.headers["Content-Disposition"])
+
+        self.authenticate("ai_portal", "ai_portal")
+        self.assertEqual(self.url_open(url).status_code, 200, "the customer's own portal account")
+
+        self.authenticate("ai_rival", "ai_rival")
+        response = self.url_open(url, allow_redirects=False)
+        self.assertEqual(response.status_code, 303, "another customer is sent away")
+        self.assertTrue(response.headers["Location"].endswith("/my"))
+        with self.assertRaises(AccessError):
+            order.acceptance_ids.with_user(rival).read(["signer_name"])
 
     def test_signing_a_service_quotation_returns_with_its_draft_invoice(self):
         order = self._create_quotation(lines=[(self.service, 2.0)])
@@ -119,12 +257,6 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         self.assertEqual(result, {"error": "The order is not in a state requiring customer signature."})
         self.assertUntouched(order)
 
-    def _create_portal_user(self, login, company_partner):
-        signer = self.env["res.partner"].create({
-            "name": "Ada Lovelace", "email": f"{login}@customer.example.com", "parent_id": company_partner.id,
-        })
-        return new_test_user(self.env, login=login, groups="base.group_portal", partner_id=signer.id)
-
     def test_customers_only_see_their_own_sent_invoices(self):
         self._create_portal_user("ai_portal", self.customer)
         competitor = self.env["res.partner"].create({"name": "Competitor Ltd", "is_company": True})
@@ -157,3 +289,11 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.signed_by, "Ada Lovelace")
         self.assertEqual(self.assertInvoicedOnce(order).state, "draft")
+        portal_user = self.env["res.users"].search([("login", "=", "ai_portal")])
+        self.assertRecordValues(order.acceptance_ids, [{
+            "channel": "portal",
+            "signer_partner_id": portal_user.partner_id.id,  # logged in: the portal user who signed
+            "user_id": portal_user.id,
+            "ip_address": "127.0.0.1",
+        }])
+        self.assertIn("Chrome", order.acceptance_ids.user_agent, "the browser's own user agent")

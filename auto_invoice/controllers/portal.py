@@ -1,0 +1,49 @@
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, ValidationError
+from odoo.http import request
+
+from odoo.addons.sale.controllers import portal
+
+from ..models.sale_order import PORTAL_ACCEPTANCE_ENVIRON_KEY
+
+
+class CustomerPortal(portal.CustomerPortal):
+    @http.route()
+    def portal_quote_accept(self, order_id, access_token=None, name=None, signature=None):
+        try:
+            name = request.env["sale.order"]._auto_invoice_check_signer_name(name)
+        except ValidationError as error:
+            return {"error": error.args[0]}
+        # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order.
+        request.httprequest.environ[PORTAL_ACCEPTANCE_ENVIRON_KEY] = True
+        response = super().portal_quote_accept(order_id, access_token=access_token, name=name, signature=signature)
+        if response.get("error"):
+            return response
+        order_sudo = self._document_check_access("sale.order", order_id, access_token=access_token)
+        evidence = {  # who signed: the request's user, not the superuser that order_sudo runs as
+            **request.env["sale.order"]._auto_invoice_request_evidence(),
+            "consent_text": order_sudo._auto_invoice_consent_text(),
+        }
+        order_sudo._auto_invoice_record_acceptance(evidence, document=self._auto_invoice_signed_pdf(order_sudo))
+        return response
+
+    @http.route(["/my/orders/<int:order_id>/certificate"], type="http", auth="public", website=True)
+    def portal_order_acceptance_certificate(self, order_id, access_token=None, **kwargs):
+        """The certificate of the order's acceptance, for whoever may see the order."""
+        try:
+            order_sudo = self._document_check_access("sale.order", order_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        acceptance_sudo = order_sudo.auto_invoice_acceptance_id
+        if not acceptance_sudo:
+            return request.redirect(order_sudo.get_portal_url())
+        return self._show_report(
+            acceptance_sudo, "pdf", "auto_invoice.action_report_acceptance_certificate", download=True
+        )
+
+    def _auto_invoice_signed_pdf(self, order_sudo):
+        """The PDF that Odoo's route has just rendered and posted, signed; None if it is not found."""
+        attachment = order_sudo.message_ids[:1].attachment_ids.filtered(
+            lambda attachment: attachment.name == f"{order_sudo.name}.pdf"
+        )
+        return attachment[:1].raw or None

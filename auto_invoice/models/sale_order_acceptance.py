@@ -1,0 +1,231 @@
+import hashlib
+import json
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
+
+# What the system may still change once an acceptance exists: its outcome and the certificate rendered from it.
+# Everything else is evidence.
+MUTABLE_FIELDS = {"state", "error", "certificate_id"}
+
+
+class SaleOrderAcceptance(models.Model):
+    """A customer's acceptance of a quotation: the evidence of the signature and what it produced.
+
+    One record per acceptance, created by `sale.order._auto_invoice_record_acceptance()` and never edited afterwards
+    (only its outcome, `state` and `error`, moves on), nor deleted. Resetting the order to a quotation voids it.
+    """
+
+    _name = "sale.order.acceptance"
+    _description = "Quotation Acceptance"
+    _order = "signed_on desc, id desc"
+    _rec_name = "name"
+
+    name = fields.Char(string="Reference", required=True, readonly=True, default="/", copy=False)
+    order_id = fields.Many2one(
+        comodel_name="sale.order",
+        string="Quotation",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",  # evidence outlives nothing: an accepted order cannot be deleted
+    )
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(
+        comodel_name="res.partner", string="Customer", required=True, readonly=True,
+        help="The order's customer when it was accepted.",
+    )
+    channel = fields.Selection(
+        selection=[
+            ("portal", "Customer Portal"),
+            ("backend", "Backend"),
+            ("api", "API"),
+            ("offline", "Offline"),
+        ],
+        readonly=True,
+        help="How the acceptance reached Odoo. Empty for acceptances recorded before this evidence existed.",
+    )
+    signer_name = fields.Char(string="Signed By", required=True, readonly=True)
+    signer_partner_id = fields.Many2one(
+        comodel_name="res.partner", string="Signer", readonly=True,
+        help="The portal user who signed, or the order's customer when the link's access token was used.",
+    )
+    user_id = fields.Many2one(
+        comodel_name="res.users", string="Recorded By", readonly=True,
+        help="The user whose session sent the acceptance (the public user for a signature through the emailed link).",
+    )
+    signed_on = fields.Datetime(string="Signed On (UTC)", required=True, readonly=True)
+    ip_address = fields.Char(string="IP Address", readonly=True)
+    user_agent = fields.Char(readonly=True)
+    consent_text = fields.Text(readonly=True, help="The statement the signer saw next to the signature pad.")
+    signature = fields.Image(readonly=True, attachment=True)  # no max size: the evidence is kept as signed
+    document_id = fields.Many2one(
+        comodel_name="ir.attachment", string="Signed Document", readonly=True,
+        help="The PDF of the quotation as it was signed.",
+    )
+    document_sha256 = fields.Char(string="Document SHA-256", readonly=True)
+    content_canonical = fields.Text(
+        string="Signed Content",
+        readonly=True,
+        help="The canonical form of the priced content (see sale.order._auto_invoice_priced_content) that was signed.",
+    )
+    content_sha256 = fields.Char(string="Content SHA-256", readonly=True)
+    auto_invoice = fields.Boolean(
+        string="Invoice on Signature", readonly=True, help="Whether the acceptance was to produce an invoice.",
+    )
+    state = fields.Selection(
+        selection=[
+            ("pending", "Waiting for Confirmation"),
+            ("done", "Done"),
+            ("failed", "Invoice Failed"),
+            ("void", "Void"),
+        ],
+        required=True,
+        readonly=True,
+        default="pending",
+        index=True,
+    )
+    error = fields.Text(readonly=True)
+    invoice_ids = fields.One2many(
+        comodel_name="account.move", inverse_name="auto_invoice_acceptance_id", readonly=True,
+    )
+    certificate_id = fields.Many2one(comodel_name="ir.attachment", readonly=True)
+
+    # At most one live acceptance per order, whatever process inserts it.
+    _one_live_per_order = models.UniqueIndex(
+        "(order_id) WHERE state != 'void'",
+        "This quotation has already been accepted.",
+    )
+
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.flush_model(["state"])  # a void written in this transaction must reach the unique index first
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("sale.order.acceptance") or "/"
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if evidence := set(vals) - MUTABLE_FIELDS:
+            raise UserError(self.env._(
+                "An acceptance is evidence: it cannot be changed (%(fields)s).", fields=", ".join(sorted(evidence)),
+            ))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(self.env._("An acceptance is evidence: it cannot be deleted."))
+
+    # === BUSINESS METHODS === #
+
+    @api.model
+    def _canonical_json(self, content):
+        """The bytes that `content_sha256` hashes: sorted keys, no spaces, UTF-8."""
+        return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    @api.model
+    def _sha256(self, data):
+        return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+
+    def _is_to_invoice(self):
+        """Whether this acceptance still waits for its automatic invoice (its order confirmed)."""
+        return (
+            len(self) == 1
+            and self.auto_invoice
+            and self.state in ("pending", "failed")
+            and self.order_id.state == "sale"
+        )
+
+    def _link_invoice(self, invoice):
+        """Record `invoice` as this acceptance's automatic invoice (the unique index refuses a second live one)."""
+        self.ensure_one()
+        invoice.sudo().auto_invoice_acceptance_id = self
+        self.sudo().write({"state": "done", "error": False})
+
+    def _mark_failed(self, error):
+        """The invoice could not be created: keep the acceptance, record why, tell the salesperson."""
+        self.ensure_one()
+        reason = str(error) or repr(error)
+        if isinstance(error, UserError | ValidationError):
+            _logger.warning("Automatic invoice of %s failed: %s", self.order_id.name, reason)
+        else:  # a programming error, in this module or another one: it deserves a traceback
+            _logger.error("Automatic invoice of %s failed: %s", self.order_id.name, reason, exc_info=error)
+        self.sudo().write({"state": "failed", "error": reason})
+        self.order_id._auto_invoice_notify_failed_sudo(reason)
+
+    def _invoice_removed(self, names, deleted=False):
+        """A user cancelled or deleted the invoices `names`: an acceptance left without a live invoice can be
+        invoiced again (Retry Invoice), never automatically."""
+        for acceptance in self.sudo().filtered(lambda acc: acc.state == "done" and acc.auto_invoice):
+            if acceptance.invoice_ids.filtered(lambda move: move.state != "cancel"):
+                continue
+            if deleted:
+                reason = self.env._(
+                    "%(invoices)s was deleted. Press Retry Invoice to create the invoice of this acceptance again.",
+                    invoices=names,
+                )
+            else:
+                reason = self.env._(
+                    "%(invoices)s was cancelled. Press Retry Invoice to create the invoice of this acceptance again.",
+                    invoices=names,
+                )
+            acceptance.write({"state": "failed", "error": reason})
+            acceptance.order_id.message_post(
+                body=reason, author_id=self.env.ref("base.partner_root").id, subtype_xmlid="mail.mt_note",
+            )
+
+    def _attach_certificate(self):
+        """Render the certificate of acceptance, keep it, and post it on the order.
+
+        A failure (no PDF engine, say) is logged and noted: the certificate can be printed again at any time from the
+        acceptance, whose evidence never changes.
+        """
+        self.ensure_one()
+        acceptance = self.sudo()
+        try:
+            with self.env.cr.savepoint():
+                pdf = self.env["ir.actions.report"].sudo()._render_qweb_pdf(
+                    "auto_invoice.action_report_acceptance_certificate", acceptance.ids
+                )[0]
+                certificate = self.env["ir.attachment"].sudo().create({
+                    "name": f"{acceptance._get_report_base_filename()}.pdf",
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                    "res_model": acceptance._name,
+                    "res_id": acceptance.id,
+                })
+                acceptance.certificate_id = certificate
+                acceptance.order_id.message_post(
+                    body=self.env._("Certificate of acceptance %(reference)s.", reference=acceptance.name),
+                    author_id=self.env.ref("base.partner_root").id,
+                    subtype_xmlid="mail.mt_note",
+                    attachment_ids=certificate.copy({"res_model": "sale.order", "res_id": acceptance.order_id.id}).ids,
+                )
+        except Exception as error:  # the acceptance stands without its printed copy
+            _logger.warning("Certificate of acceptance %s not rendered: %s", acceptance.name, error, exc_info=True)
+            acceptance.order_id.message_post(
+                body=self.env._(
+                    "The certificate of acceptance %(reference)s could not be rendered (%(reason)s); print it from "
+                    "the acceptance.",
+                    reference=acceptance.name,
+                    reason=str(error) or repr(error),
+                ),
+                author_id=self.env.ref("base.partner_root").id,
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _signed_content(self):
+        """The signed priced content as a dict (see sale.order._auto_invoice_priced_content), or None."""
+        if not self:
+            return None
+        self.ensure_one()
+        return json.loads(self.content_canonical) if self.content_canonical else None
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Certificate of acceptance %(reference)s", reference=self.name)

@@ -1,0 +1,36 @@
+from odoo import api, models
+
+# What a write must touch to possibly change a line's priced content (see sale.order._auto_invoice_priced_content).
+PRICED_LINE_FIELDS = {
+    "product_id", "name", "product_uom_qty", "product_uom_id", "price_unit", "discount", "tax_ids", "display_type",
+    "is_downpayment",
+}
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.order_id._auto_invoice_check_signed_content()
+        return lines
+
+    def write(self, vals):
+        res = super().write(vals)
+        if PRICED_LINE_FIELDS & set(vals):
+            self.order_id._auto_invoice_check_signed_content()
+        return res
+
+    def unlink(self):
+        orders = self.order_id
+        res = super().unlink()
+        orders.exists()._auto_invoice_check_signed_content()
+        return res
+
+    def _auto_invoice_is_priced_content(self):
+        """Whether this line is part of what a customer signs: products and services, not sections, notes or
+        down payments (which Odoo adds to a confirmed order). Override for lines another module adds after signing.
+        """
+        self.ensure_one()
+        return not self.display_type and not self.is_downpayment
