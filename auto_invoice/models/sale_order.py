@@ -385,8 +385,9 @@ class SaleOrder(models.Model):
 
     def _action_confirm(self):
         res = super()._action_confirm()
-        # An acceptance waiting for its online payment is invoiced by the confirmation that the payment brings.
-        self.filtered(lambda order: order.auto_invoice_state == "pending")._auto_invoice_create()
+        # An acceptance waiting for its online payment is invoiced by the confirmation that the payment brings
+        # (read in sudo: whoever confirms may not see the acceptance).
+        self.filtered(lambda order: order.sudo().auto_invoice_state == "pending")._auto_invoice_create()
         return res
 
     def _auto_invoice_create(self):
