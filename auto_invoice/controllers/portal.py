@@ -4,7 +4,7 @@ from odoo.http import request
 
 from odoo.addons.sale.controllers import portal
 
-from ..models.sale_order import PORTAL_ACCEPTANCE_ENVIRON_KEY
+from ..models.sale_order import caller_records_acceptance
 
 
 class CustomerPortal(portal.CustomerPortal):
@@ -15,8 +15,10 @@ class CustomerPortal(portal.CustomerPortal):
         except ValidationError as error:
             return {"error": error.args[0]}
         # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order.
-        request.httprequest.environ[PORTAL_ACCEPTANCE_ENVIRON_KEY] = True
-        response = super().portal_quote_accept(order_id, access_token=access_token, name=name, signature=signature)
+        with caller_records_acceptance():
+            response = super().portal_quote_accept(
+                order_id, access_token=access_token, name=name, signature=signature
+            )
         if response.get("error"):
             return response
         order_sudo = self._document_check_access("sale.order", order_id, access_token=access_token)

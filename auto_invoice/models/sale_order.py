@@ -1,5 +1,7 @@
 import logging
 import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import psycopg2
 from psycopg2 import errors as pg_errors
@@ -11,14 +13,27 @@ from odoo.tools import float_repr, float_round, format_amount, sql
 
 _logger = logging.getLogger(__name__)
 
-# Set by the portal's signing route in the WSGI environ (which no client can write): the route records the
-# acceptance itself once Odoo's own route has run, so the write() detector leaves it alone.
-PORTAL_ACCEPTANCE_ENVIRON_KEY = "auto_invoice.portal_acceptance"
+# True while Python code that records the acceptance itself writes a signature (see caller_records_acceptance).
+_caller_records_acceptance = ContextVar("auto_invoice_caller_records_acceptance", default=False)
 SIGNER_NAME_MAX_LENGTH = 128
 # Order fields derived from the acceptance: never written by users, whatever the view says.
 DERIVED_FIELDS = {"auto_invoice_acceptance_id", "auto_invoice_state"}
 # What a write must touch to possibly change the priced content (see _auto_invoice_priced_content).
 PRICED_ORDER_FIELDS = {"order_line", "currency_id", "pricelist_id", "payment_term_id", "fiscal_position_id"}
+
+
+@contextmanager
+def caller_records_acceptance():
+    """Within this block, a signature written on an order is left alone by `sale.order.write()`: the caller records
+    the acceptance itself, with its own evidence, through `_auto_invoice_record_acceptance()` (the portal route after
+    Odoo's own route, an offline acceptance). A context variable of the Python code, which no RPC client can set,
+    unlike the context.
+    """
+    token = _caller_records_acceptance.set(True)
+    try:
+        yield
+    finally:
+        _caller_records_acceptance.reset(token)
 
 
 class SaleOrder(models.Model):
@@ -206,9 +221,7 @@ class SaleOrder(models.Model):
         A signature written by an internal user (backend, RPC, import) must meet what the portal asks: a quotation
         waiting for a signature, not expired, and a signer's name. The portal's route checks and records its own.
         """
-        if not self.env.user._is_internal() or (request and request.httprequest.environ.get(
-            PORTAL_ACCEPTANCE_ENVIRON_KEY
-        )):
+        if _caller_records_acceptance.get() or not self.env.user._is_internal():
             return self.browse()
         for order in self:
             if error := order._auto_invoice_signature_refusal():
