@@ -3,13 +3,16 @@ ODOO_SRC ?= /opt/odoo/19.0
 VENV ?= $(HOME)/.venvs/odoo19
 export ODOO_SRC VENV
 
-.PHONY: setup test demo bench run lint pot readme clean
+.PHONY: setup test pytest test-core demo bench run lint pot readme clean
 
 setup:  ## Odoo source repair, system packages, virtualenv, PostgreSQL role (idempotent)
 	scripts/setup.sh
 
-test:  ## Install auto_invoice on a throwaway database and run its tests
+test:  ## Install auto_invoice on a throwaway database, run its tests, then the race check on a real server
 	scripts/test.sh
+
+pytest:  ## The same tests with pytest-odoo on a reused database; one test: make pytest ARGS="path::Class::test"
+	scripts/pytest.sh $(ARGS)
 
 demo:  ## End-to-end demo on a fresh database and a real server; results in demo-output/
 	scripts/demo.sh
