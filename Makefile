@@ -23,9 +23,8 @@ bench:  ## Odoo's own flow vs auto_invoice over HTTP (time, queries, RSS), then 
 run:  ## Odoo on 127.0.0.1:8069 with a quotation waiting for signature
 	scripts/run.sh
 
-lint: setup  ## ruff, then pylint-odoo's mandatory checks on the addon
-	$(VENV)/bin/ruff check auto_invoice scripts
-	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory auto_invoice
+lint: setup  ## pre-commit on all files: ruff, pylint-odoo, OCA's Odoo checks, xmlformat, README up to date
+	PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
 pot:  ## Refresh auto_invoice/i18n/auto_invoice.pot (installs the addon on a throwaway database)
 	scripts/pot.sh
