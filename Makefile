@@ -35,10 +35,11 @@ pot:  ## Refresh auto_invoice/i18n/auto_invoice.pot (installs the addon on a thr
 readme:  ## Rebuild auto_invoice/README.md from its readme/ fragments
 	scripts/readme.sh
 
-clean:  ## Remove generated files and the demo/run databases
-	rm -rf demo-output test-output bench-output .ruff_cache
+clean:  ## Remove generated files and the demo/run/bench/pytest databases
+	rm -rf demo-output test-output bench-output .ruff_cache .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
-	-bash -c 'source scripts/common.sh && drop_db auto_invoice_demo && drop_db auto_invoice_run && drop_db auto_invoice_bench'
+	-bash -c 'source scripts/common.sh && drop_db auto_invoice_demo && drop_db auto_invoice_run && drop_db auto_invoice_bench \
+	  && drop_db auto_invoice_pytest && rm -f "$$ODOO_DATA_DIR/auto_invoice_pytest.stamp"'
 
 .PHONY: screenshots
 screenshots:  ## README screenshots in docs/screenshots/ (headless Chromium on a fresh database, dropped after)
