@@ -3,13 +3,19 @@ ODOO_SRC ?= /opt/odoo/19.0
 VENV ?= $(HOME)/.venvs/odoo19
 export ODOO_SRC VENV
 
-.PHONY: setup test demo bench run lint pot readme clean
+.PHONY: setup test pytest test-core demo bench run lint pot readme clean
 
 setup:  ## Odoo source repair, system packages, virtualenv, PostgreSQL role (idempotent)
 	scripts/setup.sh
 
-test:  ## Install auto_invoice on a throwaway database and run its tests
+test:  ## Install auto_invoice on a throwaway database, run its tests, then the race check on a real server
 	scripts/test.sh
+
+pytest:  ## The same tests with pytest-odoo on a reused database; one test: make pytest ARGS="path::Class::test"
+	scripts/pytest.sh $(ARGS)
+
+test-core:  ## Odoo's sale, sale_management and sale_loyalty test suites with auto_invoice installed (long)
+	scripts/test_core.sh
 
 demo:  ## End-to-end demo on a fresh database and a real server; results in demo-output/
 	scripts/demo.sh
@@ -20,9 +26,8 @@ bench:  ## Odoo's own flow vs auto_invoice over HTTP (time, queries, RSS), then 
 run:  ## Odoo on 127.0.0.1:8069 with a quotation waiting for signature
 	scripts/run.sh
 
-lint: setup  ## ruff, then pylint-odoo's mandatory checks on the addon
-	$(VENV)/bin/ruff check auto_invoice scripts
-	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory auto_invoice
+lint: setup  ## pre-commit on all files: ruff, pylint-odoo, OCA's Odoo checks, xmlformat, README up to date
+	PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
 pot:  ## Refresh auto_invoice/i18n/auto_invoice.pot (installs the addon on a throwaway database)
 	scripts/pot.sh
@@ -30,10 +35,11 @@ pot:  ## Refresh auto_invoice/i18n/auto_invoice.pot (installs the addon on a thr
 readme:  ## Rebuild auto_invoice/README.md from its readme/ fragments
 	scripts/readme.sh
 
-clean:  ## Remove generated files and the demo/run databases
-	rm -rf demo-output test-output bench-output .ruff_cache
+clean:  ## Remove generated files and the demo/run/bench/pytest databases
+	rm -rf demo-output test-output bench-output .ruff_cache .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
-	-bash -c 'source scripts/common.sh && drop_db auto_invoice_demo && drop_db auto_invoice_run && drop_db auto_invoice_bench'
+	-bash -c 'source scripts/common.sh && drop_db auto_invoice_demo && drop_db auto_invoice_run && drop_db auto_invoice_bench \
+	  && drop_db auto_invoice_pytest && rm -f "$$ODOO_DATA_DIR/auto_invoice_pytest.stamp"'
 
 .PHONY: screenshots
 screenshots:  ## README screenshots in docs/screenshots/ (headless Chromium on a fresh database, dropped after)

@@ -12,14 +12,15 @@ import argparse
 import re
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import psutil
 import requests
-from demo import SIGNER, Demo, DemoError, add_server_arguments, signature_png
+
+from odoo_client import OdooClient, OdooError, add_server_arguments, signature_png
+from race import race
+from seed import SIGNER, check_sales_journal, create_sent_quotations, seed
 
 ODOO, AUTO = "odoo", "auto_invoice"
 # Werkzeug's access line, to which Odoo appends "<query_count> <query_time> <remaining_time>" (odoo/netsvc.py).
@@ -55,48 +56,42 @@ class ServerLog:
 
 class Bench:
     def __init__(self, args):
-        self.odoo = Demo(args)  # HTTP plumbing (jsonrpc, rpc as admin) and the customer/products setup
+        self.client = OdooClient(args.url, args.db)
+        self.login, self.password = args.login, args.password
         self.log = ServerLog(args.log)
         self.server = psutil.Process(args.pid)
         self.signature = signature_png()
         self.rss_growth = {ODOO: 0, AUTO: 0}
+        self.step_started = time.monotonic()
 
     def rpc(self, model, method, *args, **kwargs):
-        return self.odoo.rpc(model, method, *args, **kwargs)
+        return self.client.rpc(model, method, *args, **kwargs)
 
     def rss(self):
         return self.server.memory_info().rss
 
+    def say(self, message):
+        """One line, prefixed with the time since the previous one."""
+        now = time.monotonic()
+        print(f"[{now - self.step_started:6.2f}s] {message}", flush=True)
+        self.step_started = now
+
     # --- setup ----------------------------------------------------------------------------------------------------
     def setup(self):
-        self.odoo.setup_data()
-        if not self.rpc("account.journal", "search_count", [("type", "=", "sale")]):
-            raise BenchError("the company has no sales journal: no invoice can be created")
+        self.client.authenticate(self.login, self.password)
+        self.data = seed(self.client)
+        check_sales_journal(self.client)
+        self.say(f"company, customer and products set up (company id {self.data.company_id})")
 
     def create_orders(self, count, auto):
         """count quotations in state 'sent', signature required, no payment; returns [(id, access_token)]."""
-        service, goods = self.odoo.service_id, self.odoo.goods_id
-        lines = [(0, 0, {"product_id": p, "product_uom_qty": q}) for p, q in ((service, 1), (goods, 3), (service, 2))]
-        values = {
-            "partner_id": self.odoo.customer_id,
-            "require_signature": True,
-            "require_payment": False,
-            "auto_invoice_on_signature": auto,
-            "order_line": lines,
-        }
-        ids = self.rpc("sale.order", "create", [values] * count)
-        self.rpc("sale.order", "action_quotation_sent", ids)
-        return [(order_id, self.access_token(order_id)) for order_id in ids]
-
-    def access_token(self, order_id):
-        return parse_qs(urlsplit(self.rpc("sale.order", "get_portal_url", [order_id])).query)["access_token"][0]
+        return create_sent_quotations(self.client, self.data, count, auto)
 
     # --- what is measured -----------------------------------------------------------------------------------------
     def accept(self, order):
         """The customer's signing request, as an anonymous visitor holding the link; returns the portal's answer."""
         order_id, token = order
-        params = {"access_token": token, "name": SIGNER, "signature": self.signature}
-        return self.odoo.jsonrpc(f"/my/orders/{order_id}/accept", params, session=requests.Session())
+        return self.client.portal_accept(order_id, token, SIGNER, self.signature)
 
     def sign(self, order):
         started = time.perf_counter()
@@ -141,34 +136,6 @@ class Bench:
                 found = (order["state"], len(order["invoice_ids"]), order["auto_invoice_state"])
                 if found != ("sale", 1, auto_invoice_state):
                     raise BenchError(f"{kind} order {order['id']} is not as expected after the series: {order}")
-
-    # --- race -----------------------------------------------------------------------------------------------------
-    def race(self, orders):
-        """Two simultaneous signing requests per order; returns ({outcome: [message, ...]}, invoices, bad orders)."""
-        outcomes = {"accepted": [], "refused": [], "errors": []}
-        for order in orders:
-            barrier, results = threading.Barrier(2), [None, None]
-            threads = [threading.Thread(target=self.race_one, args=(order, barrier, results, i)) for i in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            for outcome, message in results:
-                outcomes[outcome].append(message)
-        fields = ["name", "invoice_ids", "auto_invoice_state"]
-        sale_orders = self.rpc("sale.order", "read", [i for i, _token in orders], fields=fields)
-        cancelled = set(self.rpc("account.move", "search", [("state", "=", "cancel")]))
-        invoices = {o["name"]: len(set(o["invoice_ids"]) - cancelled) for o in sale_orders}
-        bad = [o for o in sale_orders if invoices[o["name"]] != 1 or o["auto_invoice_state"] != "done"]
-        return outcomes, sum(invoices.values()), bad
-
-    def race_one(self, order, barrier, results, index):
-        barrier.wait()
-        try:
-            error = self.accept(order).get("error")
-            results[index] = ("refused", error) if error else ("accepted", "")
-        except (DemoError, requests.RequestException) as exc:
-            results[index] = ("errors", str(exc))
 
 
 def stats(values):
@@ -221,25 +188,20 @@ def main():
         count = WARMUP + args.orders
         orders = {ODOO: bench.create_orders(count, auto=False), AUTO: bench.create_orders(count, auto=True)}
         race_orders = bench.create_orders(args.race, auto=True)
-        bench.odoo.log(f"{2 * count + args.race} quotations created and marked as sent (3 lines each)")
+        bench.say(f"{2 * count + args.race} quotations created and marked as sent (3 lines each)")
         bench.series({kind: rows[:WARMUP] for kind, rows in orders.items()})
         bench.rss_growth = {ODOO: 0, AUTO: 0}
-        bench.odoo.log(f"warm-up: {WARMUP} orders of each kind signed (and invoiced), not measured")
+        bench.say(f"warm-up: {WARMUP} orders of each kind signed (and invoiced), not measured")
         rss_before = bench.rss()
         samples = bench.series({kind: rows[WARMUP:] for kind, rows in orders.items()})
-        bench.odoo.log(f"measured: {args.orders} orders of each kind, interleaved")
+        bench.say(f"measured: {args.orders} orders of each kind, interleaved")
         report(samples, bench.rss_growth, (rss_before, bench.rss()))
-        outcomes, invoices, bad = bench.race(race_orders)
-    except (BenchError, DemoError, requests.RequestException) as exc:
-        bench.odoo.log(f"FAILED: {exc}")
+        lines, passed = race(bench.client, race_orders, bench.signature)
+    except (BenchError, OdooError, requests.RequestException) as exc:
+        bench.say(f"FAILED: {exc}")
         sys.exit(1)
-    counts = ", ".join(f"{len(messages)} {outcome}" for outcome, messages in outcomes.items())
-    examples = "; ".join(f"{outcome}: {messages[0]!r}" for outcome, messages in outcomes.items() if any(messages))
-    print(f"race: {args.race} orders x 2 simultaneous signatures -> {invoices} invoices; {counts}")
-    if examples:
-        print(f"race: e.g. {examples}")
-    if bad:
-        print(f"race FAILED: {len(bad)} order(s) without exactly one invoice or not 'done': {bad}")
+    print("\n".join(lines), flush=True)
+    if not passed:
         sys.exit(1)
 
 

@@ -19,5 +19,5 @@ trap cleanup EXIT
 
 serve_fresh "$DB" "$MODULE" "$OUT" --max-cron-threads 0 --log-level info
 echo "bench: Odoo (threaded, pid $ODOO_PID) serves $DB on http://127.0.0.1:$PORT; $(nproc) CPU core(s)"
-"$VENV/bin/python" "$ROOT/scripts/bench.py" --url "http://127.0.0.1:$PORT" --db "$DB" --sink "$OUT/mail" \
-  --out "$OUT" --log "$OUT/odoo-server.log" --pid "$ODOO_PID" "$@"
+"$VENV/bin/python" "$ROOT/scripts/bench.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
+  --log "$OUT/odoo-server.log" --pid "$ODOO_PID" "$@"

@@ -104,3 +104,80 @@ stop_servers() {
 log_errors() {
   grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$1" || true
 }
+
+# odoo_test_counts LOG MODULES RC [SKIPS_FAIL]: read the log of an Odoo test run (--log-level=test) whose odoo-bin
+# exited with RC, for the tests of MODULES (an extended regex of addon names, e.g. 'auto_invoice' or
+# '(sale|sale_management)'). Sets TESTS_PASSED, TESTS_FAILED (failed + erroring), TESTS_SKIPPED and TESTS_PROBLEMS
+# (an array of reasons to fail the run: Odoo's exit code, ERROR/CRITICAL log lines, failed tests, no summary, no test
+# of MODULES started, and skips unless SKIPS_FAIL is 0). Odoo's closing line (odoo/tests/result.py,
+# odoo/service/server.py) is "<f> failed, <e> error(s) of <n> tests when loading database '<db>'"; each skip is
+# logged as "skipped <test> : <reason>" (odoo/tests/result.py addSkip).
+odoo_test_counts() {
+  local log=$1 modules=$2 rc=$3 skips_fail=${4:-1}
+  local at='^[0-9-]+ [0-9:,]+ [0-9]+'  # start of an Odoo log line: date, time, pid; the level follows
+  local summary failed=0 errors=0 run=0 skipped_in_run started error_lines
+  summary=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database' "$log" | tail -1 || true)
+  if [[ $summary =~ ^([0-9]+)\ failed,\ ([0-9]+)\ error\(s\)\ of\ ([0-9]+) ]]; then
+    failed=${BASH_REMATCH[1]} errors=${BASH_REMATCH[2]} run=${BASH_REMATCH[3]}
+  fi
+  TESTS_SKIPPED=$(grep -cE "$at INFO \S+ \S+: skipped " "$log" || true)
+  # A skip raised in setUpClass/setUpModule is not in the "of <n> tests" count; a skipped test method is.
+  skipped_in_run=$(grep -E "$at INFO \S+ \S+: skipped " "$log" | grep -cvE ': skipped (setUp|tearDown)' || true)
+  started=$(grep -cE "$at INFO \S+ odoo\.addons\.$modules\.\S+: Starting " "$log" || true)
+  error_lines=$(grep -cE "$at (ERROR|CRITICAL) " "$log" || true)
+  TESTS_FAILED=$((failed + errors))
+  TESTS_PASSED=$((run - TESTS_FAILED - skipped_in_run))
+  ((TESTS_PASSED >= 0)) || TESTS_PASSED=0
+  TESTS_PROBLEMS=()
+  ((rc == 0)) || TESTS_PROBLEMS+=("odoo exited with code $rc")
+  ((error_lines == 0)) || TESTS_PROBLEMS+=("$error_lines ERROR/CRITICAL log line(s)")
+  ((TESTS_FAILED == 0)) || TESTS_PROBLEMS+=("$TESTS_FAILED failed test(s)")
+  [[ -n $summary ]] || { TESTS_PROBLEMS+=("no test summary in the log"); TESTS_FAILED=$((TESTS_FAILED + 1)); }
+  ((started > 0)) || TESTS_PROBLEMS+=("no test of $modules ran")
+  ((skips_fail == 0 || TESTS_SKIPPED == 0)) \
+    || TESTS_PROBLEMS+=("$TESTS_SKIPPED skipped test(s): a skip counts as a failure here")
+}
+
+# tests_closing_line NAME LOG: print "N passed, N failed[, N skipped]" from TESTS_*; with TESTS_PROBLEMS, first a
+# "NAME: FAILED: ..." line on stderr, and return 1.
+tests_closing_line() {
+  local line="$TESTS_PASSED passed, $TESTS_FAILED failed" reasons
+  ((TESTS_SKIPPED == 0)) || line+=", $TESTS_SKIPPED skipped"
+  if ((${#TESTS_PROBLEMS[@]})); then
+    reasons=$(printf '%s; ' "${TESTS_PROBLEMS[@]}")
+    echo "$1: FAILED: ${reasons%; } (log: $2)" >&2
+    echo "$line"
+    return 1
+  fi
+  echo "$line"
+}
+
+# race_check DB DATA_DIR LOG_DIR: serve DB (auto_invoice installed, its filestore under DATA_DIR) on a real threaded
+# Odoo server with mail to an SMTP sink, run scripts/race.py against it (two simultaneous portal signatures per order,
+# RACE_ORDERS orders, default 5), stop both. Counts as one test: adds 1 to TESTS_PASSED, or to TESTS_FAILED with a
+# reason in TESTS_PROBLEMS.
+race_check() {
+  local db=$1 data_dir=$2 dir=$3 port rc=0 errors retried
+  rm -rf "$dir" && mkdir -p "$dir"
+  start_sink "$dir/mail" "$dir/smtp-sink.log"
+  port=$(free_port)
+  ODOO_DATA_DIR=$data_dir start_odoo "$db" "$port" "$dir/odoo-server.log" --max-cron-threads 0
+  echo "race: Odoo (threaded, pid $ODOO_PID) serves $db on http://127.0.0.1:$port"
+  "$VENV/bin/python" "$ROOT/scripts/race.py" --url "http://127.0.0.1:$port" --db "$db" --orders "${RACE_ORDERS:-5}" \
+    || rc=$?
+  stop_servers
+  ODOO_PID='' SINK_PID=''
+  # Odoo logs a query refused by PostgreSQL for a concurrent update as an ERROR ("bad query"), then re-runs the whole
+  # request (odoo/service/model.py retrying): expected in a race, and retried requests are checked by race.py.
+  retried=$(grep -cE 'odoo\.service\.model: (SERIALIZATION_FAILURE|LOCK_NOT_AVAILABLE|DEADLOCK_DETECTED), [0-9]+ tries left' \
+    "$dir/odoo-server.log" || true)
+  errors=$(($(log_errors "$dir/odoo-server.log") - retried))
+  ((retried == 0)) || echo "race: $retried request(s) re-run by Odoo after a serialization failure (logged as ERROR)"
+  ((errors <= 0)) || { rc=1; echo "race: the server logged $errors other ERROR/CRITICAL line(s) ($dir/odoo-server.log)"; }
+  if ((rc == 0)); then
+    TESTS_PASSED=$((TESTS_PASSED + 1))
+  else
+    TESTS_FAILED=$((TESTS_FAILED + 1))
+    TESTS_PROBLEMS+=("the race check failed (logs: $dir)")
+  fi
+}

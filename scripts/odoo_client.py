@@ -1,0 +1,130 @@
+"""The one HTTP client that demo.py, bench.py and race.py use to talk to a running Odoo.
+
+Nothing here knows about auto_invoice's business: it logs in, calls model methods as that user the way the web client
+does, signs a quotation as the customer's anonymous browser does, and picks up the mail that Odoo sent to the SMTP
+sink (scripts/smtp_sink.py). Requests only; no Odoo import.
+
+    client = OdooClient("http://127.0.0.1:8069", "mydb")
+    client.authenticate("admin", "admin")
+    ids = client.rpc("res.partner", "search", [("is_company", "=", True)], limit=5)
+    answer = client.portal_accept(order_id, client.access_token("sale.order", order_id), "Jane Doe", signature_png())
+"""
+
+import base64
+import email
+import email.policy
+import io
+import math
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from PIL import Image, ImageDraw
+
+TIMEOUT = 300  # seconds; a signing request renders two PDFs with wkhtmltopdf
+
+
+class OdooError(Exception):
+    """Odoo answered a JSON-RPC call with an error (its message), or the client found something unexpected."""
+
+
+class OdooClient:
+    def __init__(self, url, db):
+        self.url = url.rstrip("/")
+        self.db = db
+        self.session = requests.Session()  # the logged-in user's web session (cookie), used by rpc()
+        self.uid = None
+
+    def jsonrpc(self, path, params, session=None):
+        """POST a JSON-RPC call to path; returns its result, raises OdooError with Odoo's message on an error."""
+        body = {"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}
+        response = (session or self.session).post(self.url + path, json=body, timeout=TIMEOUT)
+        response.raise_for_status()
+        reply = response.json()
+        if "error" in reply:
+            error = reply["error"]
+            raise OdooError(f"{path}: {error.get('data', {}).get('message') or error.get('message')}")
+        return reply.get("result")  # Odoo leaves "result" out when a method returns None
+
+    def authenticate(self, login, password):
+        """Open a web session as login; returns Odoo's session info."""
+        info = self.jsonrpc("/web/session/authenticate", {"db": self.db, "login": login, "password": password})
+        self.uid = info["uid"]
+        return info
+
+    def rpc(self, model, method, *args, **kwargs):
+        """Call a model method as the logged-in user, as the web client does: rpc("res.partner", "read", [ids])."""
+        params = {"model": model, "method": method, "args": list(args), "kwargs": kwargs}
+        return self.jsonrpc(f"/web/dataset/call_kw/{model}/{method}", params)
+
+    def read_one(self, model, record_id, fields):
+        return self.rpc(model, "read", [record_id], fields=fields)[0]
+
+    def portal_url(self, model, record_id):
+        """The record's absolute portal URL, access token included (what the customer's email links to)."""
+        return self.url + self.rpc(model, "get_portal_url", [record_id])
+
+    def access_token(self, model, record_id):
+        """The access token of the record's portal URL."""
+        return parse_qs(urlsplit(self.portal_url(model, record_id)).query)["access_token"][0]
+
+    def portal_accept(self, order_id, access_token, name, signature):
+        """The customer signs a quotation: POST /my/orders/<id>/accept as an anonymous visitor holding the link.
+
+        Returns the portal's answer, e.g. {"force_refresh": True, "redirect_url": ...} or {"error": "..."}.
+        """
+        params = {"access_token": access_token, "name": name, "signature": signature}
+        return self.jsonrpc(f"/my/orders/{order_id}/accept", params, session=requests.Session())
+
+    def get(self, path):
+        """GET path with the logged-in user's session; returns the response (raises on an HTTP error)."""
+        response = self.session.get(self.url + path, timeout=TIMEOUT)
+        response.raise_for_status()
+        return response
+
+
+class MailSink:
+    """The .eml files that scripts/smtp_sink.py saves in a folder; wait_for() flushes Odoo's queue until one comes."""
+
+    def __init__(self, client, folder):
+        self.client = client
+        self.folder = Path(folder)
+        self.seen = set(self.folder.glob("*.eml"))
+
+    def wait_for(self, wanted, what, timeout=90):
+        """Process Odoo's outgoing mail queue until a new .eml for which wanted(message) is true arrives.
+
+        Returns (path, message); raises OdooError after timeout seconds, naming the mails Odoo failed to send.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.client.rpc("mail.mail", "process_email_queue")
+            for path in sorted(set(self.folder.glob("*.eml")) - self.seen):
+                self.seen.add(path)
+                message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                if wanted(message):
+                    return path, message
+            time.sleep(1)
+        failed = self.client.rpc(
+            "mail.mail", "search_read", [("state", "=", "exception")], fields=["subject", "failure_reason"]
+        )
+        raise OdooError(f"no {what} reached the SMTP sink within {timeout}s (mails in exception: {failed})")
+
+
+def signature_png():
+    """A scribble on white 300x100, base64 PNG without the data: prefix, as the portal's signature pad sends."""
+    image = Image.new("RGB", (300, 100), "white")
+    points = [(20 + x, 50 + 25 * math.sin(x / 12) * math.cos(x / 37)) for x in range(0, 260, 2)]
+    ImageDraw.Draw(image).line(points, fill="black", width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def add_server_arguments(parser):
+    """Command-line arguments for the server and the user to log in as."""
+    parser.add_argument("--url", required=True, help="Odoo base URL, e.g. http://127.0.0.1:8069")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")

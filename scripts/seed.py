@@ -1,0 +1,100 @@
+"""The sales data that demo.py, bench.py and race.py create over RPC (through odoo_client.OdooClient, as the admin).
+
+A fresh database with auto_invoice installed and no demo data has one company with Odoo's generic chart of accounts
+and its sales journal; seed() names it, gives the admin an email, creates a customer and two products, and makes
+every link Odoo renders (emails, wkhtmltopdf's assets) point at the server the client talks to.
+"""
+
+from dataclasses import dataclass
+
+from odoo_client import OdooError
+
+COMPANY = "Auto Invoice Demo Inc."
+CUSTOMER = "Acme Corporation"
+CUSTOMER_EMAIL = "jane.doe@acme.example"
+SIGNER = "Jane Doe"
+
+
+@dataclass
+class SalesData:
+    company_id: int
+    customer_id: int
+    service_id: int  # "Onboarding workshop": a service invoiced on ordered quantities
+    goods_id: int  # "Welcome kit": a consumable invoiced on delivered quantities
+
+
+def seed(client):
+    """Set up the admin's company, a customer and two products; returns their ids as SalesData."""
+    user = client.read_one("res.users", client.uid, ["company_id", "partner_id"])
+    company_id = user["company_id"][0]
+    us = client.rpc("res.country", "search", [("code", "=", "US")], limit=1)
+    ca = client.rpc("res.country.state", "search", [("code", "=", "CA"), ("country_id", "in", us)], limit=1)
+    client.rpc(
+        "res.company",
+        "write",
+        [company_id],
+        {
+            "name": COMPANY,
+            "email": "billing@auto-invoice-demo.example",
+            "phone": "+1 415 555 0100",
+            "street": "250 Executive Park Blvd",
+            "city": "San Francisco",
+            "zip": "94134",
+            "country_id": us[0],
+            "state_id": ca[0] if ca else False,
+        },
+    )
+    client.rpc("res.users", "write", [client.uid], {"company_id": company_id, "company_ids": [(4, company_id)]})
+    client.rpc("res.partner", "write", [user["partner_id"][0]], {"email": "sales@auto-invoice-demo.example"})
+    # Links in emails and the assets wkhtmltopdf fetches must point at this very server.
+    client.rpc("ir.config_parameter", "set_param", "web.base.url", client.url)
+    client.rpc("ir.config_parameter", "set_param", "web.base.url.freeze", "True")
+    customer_id = client.rpc(
+        "res.partner",
+        "create",
+        {
+            "name": CUSTOMER,
+            "email": CUSTOMER_EMAIL,
+            "is_company": True,
+            "street": "1 Market St",
+            "city": "San Francisco",
+            "zip": "94105",
+            "country_id": us[0],
+        },
+    )
+    service_id = client.rpc(
+        "product.product",
+        "create",
+        {"name": "Onboarding workshop", "type": "service", "invoice_policy": "order", "list_price": 900.0},
+    )
+    goods_id = client.rpc(
+        "product.product",
+        "create",
+        {"name": "Welcome kit", "type": "consu", "invoice_policy": "delivery", "list_price": 45.0},
+    )
+    return SalesData(company_id, customer_id, service_id, goods_id)
+
+
+def check_sales_journal(client):
+    """Raise unless the company can invoice (Odoo installs a chart of accounts with a sales journal)."""
+    if not client.rpc("account.journal", "search_count", [("type", "=", "sale")]):
+        raise OdooError("the company has no sales journal: no invoice can be created")
+
+
+def create_sent_quotations(client, data, count, auto):
+    """count quotations of 3 lines (service x1, consumable x3, service x2), signature required, no payment,
+    Invoice on Signature set to auto, marked as sent; returns [(id, access_token)]."""
+    lines = [
+        (0, 0, {"product_id": product, "product_uom_qty": qty})
+        for product, qty in ((data.service_id, 1), (data.goods_id, 3), (data.service_id, 2))
+    ]
+    values = {
+        "partner_id": data.customer_id,
+        "require_signature": True,
+        "require_payment": False,
+        "auto_invoice_on_signature": auto,
+        "order_line": lines,
+    }
+    ids = client.rpc("sale.order", "create", [values] * count)
+    client.rpc("sale.order", "action_quotation_sent", ids)
+    return [(order_id, client.access_token("sale.order", order_id)) for order_id in ids]
