@@ -27,7 +27,7 @@ done
 # 3. System packages: wkhtmltopdf for PDFs, chromium for browser tests, headers to build Odoo's requirements,
 #    poppler-utils and tesseract to read PDFs back in the demo.
 missing=()
-for p in wkhtmltopdf chromium libldap2-dev libsasl2-dev libpq-dev poppler-utils tesseract-ocr tesseract-ocr-eng; do
+for p in wkhtmltopdf chromium fonts-dejavu-core libldap2-dev libsasl2-dev libpq-dev poppler-utils tesseract-ocr tesseract-ocr-eng; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 command -v pg_isready >/dev/null || missing+=(postgresql-client)
@@ -39,7 +39,14 @@ if ((${#missing[@]})); then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# 4. Virtualenv with Odoo's requirements and ours; a stamp skips pip when neither file changed.
+# 4. The formatters pre-commit runs from node_modules (prettier and its XML plugin), as package-lock.json pins them.
+if [[ ! -x $ROOT/node_modules/.bin/prettier || $ROOT/package-lock.json -nt $ROOT/node_modules/.package-lock.json ]]; then
+  command -v npm >/dev/null || die "npm is needed for the formatters (make lint): install nodejs and npm"
+  echo "setup: installing the formatters (npm ci)"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --silent)
+fi
+
+# 5. Virtualenv with Odoo's requirements and ours; a stamp skips pip when neither file changed.
 [[ -x $VENV/bin/python ]] || { echo "setup: creating virtualenv $VENV"; "$PYTHON" -m venv "$VENV"; }
 stamp=$VENV/.auto_invoice-requirements.sha256
 want=$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
@@ -50,7 +57,7 @@ if [[ $(cat "$stamp" 2>/dev/null) != "$want" ]]; then
   echo "$want" >"$stamp"
 fi
 
-# 5. PostgreSQL up, and a role Odoo may use (Odoo refuses to run as postgres).
+# 6. PostgreSQL up, and a role Odoo may use (Odoo refuses to run as postgres).
 if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
   if ((EUID == 0)) && [[ -d /etc/postgresql ]]; then
     echo "setup: starting PostgreSQL"

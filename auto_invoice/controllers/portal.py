@@ -16,9 +16,7 @@ class CustomerPortal(portal.CustomerPortal):
             return {"error": error.args[0]}
         # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order.
         with caller_records_acceptance():
-            response = super().portal_quote_accept(
-                order_id, access_token=access_token, name=name, signature=signature
-            )
+            response = super().portal_quote_accept(order_id, access_token=access_token, name=name, signature=signature)
         if response.get("error"):
             return response
         order_sudo = self._document_check_access("sale.order", order_id, access_token=access_token)

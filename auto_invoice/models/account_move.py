@@ -111,16 +111,21 @@ class AccountMove(models.Model):
         self.check_access("write")
         for move in self:
             if not move.is_auto_invoice:
-                raise UserError(self.env._(
-                    "%(invoice)s was not created from an accepted quotation.", invoice=move.display_name,
-                ))
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s was not created from an accepted quotation.",
+                        invoice=move.display_name,
+                    )
+                )
             if move.state != "draft":
                 raise UserError(self.env._("%(invoice)s is already confirmed.", invoice=move.display_name))
             if not move.partner_id.email:
-                raise UserError(self.env._(
-                    "%(customer)s has no email address. Add one to the customer, then send the invoice again.",
-                    customer=move.partner_id.display_name,
-                ))
+                raise UserError(
+                    self.env._(
+                        "%(customer)s has no email address. Add one to the customer, then send the invoice again.",
+                        customer=move.partner_id.display_name,
+                    )
+                )
 
     def _auto_invoice_compare(self, signed):
         """What this invoice bills differently from the `signed` priced content, one sentence per difference.
@@ -143,14 +148,20 @@ class AccountMove(models.Model):
                 continue
             differences += self._auto_invoice_compare_line(label, signed_line, lines, sign)
         for lines in billed.values():
-            differences.append(self.env._(
-                "%(line)s: on the invoice, not in the signed quotation.", line=lines[0].name.split("\n")[0],
-            ))
+            differences.append(
+                self.env._(
+                    "%(line)s: on the invoice, not in the signed quotation.",
+                    line=lines[0].name.split("\n")[0],
+                )
+            )
         if self.currency_id.name != signed["currency"]:
-            differences.append(self.env._(
-                "Currency: %(signed)s signed, %(billed)s on the invoice.",
-                signed=signed["currency"], billed=self.currency_id.name,
-            ))
+            differences.append(
+                self.env._(
+                    "Currency: %(signed)s signed, %(billed)s on the invoice.",
+                    signed=signed["currency"],
+                    billed=self.currency_id.name,
+                )
+            )
         for field, label in (
             ("amount_untaxed", self.env._("Untaxed amount")),
             ("amount_tax", self.env._("Taxes")),
@@ -158,10 +169,14 @@ class AccountMove(models.Model):
         ):
             billed_amount = float_repr(self.currency_id.round(sign * self[field]), self.currency_id.decimal_places)
             if billed_amount != signed[field]:
-                differences.append(self.env._(
-                    "%(label)s: %(signed)s signed, %(billed)s on the invoice.",
-                    label=label, signed=signed[field], billed=billed_amount,
-                ))
+                differences.append(
+                    self.env._(
+                        "%(label)s: %(signed)s signed, %(billed)s on the invoice.",
+                        label=label,
+                        signed=signed[field],
+                        billed=billed_amount,
+                    )
+                )
         return differences
 
     def _auto_invoice_compare_line(self, label, signed_line, lines, sign):
@@ -174,17 +189,24 @@ class AccountMove(models.Model):
             (self.env._("discount"), signed_line["discount"], lines[0].discount, digits("Discount")),
         ):
             if float_compare(float(signed_value), billed_value, precision_digits=precision):
-                differences.append(self.env._(
-                    "%(line)s: %(what)s %(signed)s signed, %(billed)s on the invoice.",
-                    line=label, what=name, signed=signed_value, billed=float_repr(billed_value, precision),
-                ))
+                differences.append(
+                    self.env._(
+                        "%(line)s: %(what)s %(signed)s signed, %(billed)s on the invoice.",
+                        line=label,
+                        what=name,
+                        signed=signed_value,
+                        billed=float_repr(billed_value, precision),
+                    )
+                )
         if any(line.product_uom_id.id != signed_line["uom_id"] for line in lines):
             differences.append(self.env._("%(line)s: another unit of measure than signed.", line=label))
         if any(sorted(line.tax_ids.ids) != signed_line["tax_ids"] for line in lines):
-            differences.append(self.env._(
-                "%(line)s: taxes %(signed)s signed, %(billed)s on the invoice.",
-                line=label,
-                signed=", ".join(self.env["account.tax"].browse(signed_line["tax_ids"]).mapped("name")) or "-",
-                billed=", ".join(lines[0].tax_ids.mapped("name")) or "-",
-            ))
+            differences.append(
+                self.env._(
+                    "%(line)s: taxes %(signed)s signed, %(billed)s on the invoice.",
+                    line=label,
+                    signed=", ".join(self.env["account.tax"].browse(signed_line["tax_ids"]).mapped("name")) or "-",
+                    billed=", ".join(lines[0].tax_ids.mapped("name")) or "-",
+                )
+            )
         return differences

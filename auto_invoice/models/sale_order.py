@@ -162,10 +162,12 @@ class SaleOrder(models.Model):
         """Create the invoice of a failed acceptance again, once its cause is fixed."""
         self.check_access("write")
         if invalid := self.filtered(lambda order: order.state != "sale" or order.auto_invoice_state != "failed"):
-            raise UserError(self.env._(
-                "Only confirmed orders whose automatic invoice failed can be retried: %(orders)s",
-                orders=", ".join(invalid.mapped("display_name")),
-            ))
+            raise UserError(
+                self.env._(
+                    "Only confirmed orders whose automatic invoice failed can be retried: %(orders)s",
+                    orders=", ".join(invalid.mapped("display_name")),
+                )
+            )
         invoices = self._auto_invoice_create()
         if failed := self.filtered(lambda order: order.auto_invoice_state == "failed"):
             return {
@@ -189,9 +191,12 @@ class SaleOrder(models.Model):
         if not name:
             raise ValidationError(self.env._("Enter the name of the person who signs."))
         if len(name) > SIGNER_NAME_MAX_LENGTH:
-            raise ValidationError(self.env._(
-                "The signer's name is too long (%(max)s characters at most).", max=SIGNER_NAME_MAX_LENGTH,
-            ))
+            raise ValidationError(
+                self.env._(
+                    "The signer's name is too long (%(max)s characters at most).",
+                    max=SIGNER_NAME_MAX_LENGTH,
+                )
+            )
         if any(unicodedata.category(char).startswith("C") for char in name):
             raise ValidationError(self.env._("The signer's name contains invisible or control characters."))
         return name
@@ -239,7 +244,8 @@ class SaleOrder(models.Model):
         if self.is_expired:
             return self.env._(
                 "%(order)s expired on %(date)s: extend its expiration date before it is signed.",
-                order=self.display_name, date=self.validity_date,
+                order=self.display_name,
+                date=self.validity_date,
             )
         if not self.require_signature:
             return self.env._(
@@ -297,29 +303,37 @@ class SaleOrder(models.Model):
         if not order.signed_on:
             order.signed_on = signed_on
         document = document or order._auto_invoice_render_quotation_pdf()
-        attachment = self.env["ir.attachment"].sudo().create({
-            "name": self.env._("%(order)s (signed).pdf", order=order.name),
-            "raw": document,
-            "mimetype": "application/pdf",
-            "res_model": acceptance_model._name,
-        })
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("%(order)s (signed).pdf", order=order.name),
+                    "raw": document,
+                    "mimetype": "application/pdf",
+                    "res_model": acceptance_model._name,
+                }
+            )
+        )
         content = acceptance_model._canonical_json(order._auto_invoice_priced_content())
         user = self.env["res.users"].browse(evidence["user_id"])
-        acceptance = acceptance_model.create({
-            **evidence,
-            "order_id": order.id,
-            "partner_id": order.partner_id.id,
-            "signer_name": order.signed_by,
-            "signer_partner_id": (user.partner_id if user._is_portal() else order.partner_id).id,
-            "signed_on": signed_on,
-            "signature": order.signature,
-            "document_id": attachment.id,
-            "document_sha256": acceptance_model._sha256(document),
-            "content_canonical": content,
-            "content_sha256": acceptance_model._sha256(content),
-            "auto_invoice": order.auto_invoice_on_signature,
-            "state": "pending" if order.auto_invoice_on_signature else "done",
-        })
+        acceptance = acceptance_model.create(
+            {
+                **evidence,
+                "order_id": order.id,
+                "partner_id": order.partner_id.id,
+                "signer_name": order.signed_by,
+                "signer_partner_id": (user.partner_id if user._is_portal() else order.partner_id).id,
+                "signed_on": signed_on,
+                "signature": order.signature,
+                "document_id": attachment.id,
+                "document_sha256": acceptance_model._sha256(document),
+                "content_canonical": content,
+                "content_sha256": acceptance_model._sha256(content),
+                "auto_invoice": order.auto_invoice_on_signature,
+                "state": "pending" if order.auto_invoice_on_signature else "done",
+            }
+        )
         attachment.res_id = acceptance.id
         return acceptance
 
@@ -387,12 +401,14 @@ class SaleOrder(models.Model):
         for order in self.sudo().filtered("auto_invoice_acceptance_id"):
             acceptance = order.auto_invoice_acceptance_id
             if acceptance.content_sha256 and acceptance.content_sha256 != order._auto_invoice_content_sha256():
-                raise UserError(self.env._(
-                    "%(order)s was signed by %(signer)s: its lines, prices, taxes and terms cannot change any more. "
-                    "To change them, cancel the order, set it back to quotation and have it signed again.",
-                    order=order.name,
-                    signer=acceptance.signer_name,
-                ))
+                raise UserError(
+                    self.env._(
+                        "%(order)s was signed by %(signer)s: its lines, prices, taxes and terms cannot change any "
+                        "more. To change them, cancel the order, set it back to quotation and have it signed again.",
+                        order=order.name,
+                        signer=acceptance.signer_name,
+                    )
+                )
 
     # === BUSINESS METHODS: invoice === #
 
@@ -426,10 +442,12 @@ class SaleOrder(models.Model):
         try:
             self.lock_for_update()  # serialises concurrent retries; the unique indexes are the last guard
         except LockError:
-            raise UserError(self.env._(
-                "The invoice of %(order)s is being created right now. Please try again in a moment.",
-                order=self.display_name,
-            )) from None
+            raise UserError(
+                self.env._(
+                    "The invoice of %(order)s is being created right now. Please try again in a moment.",
+                    order=self.display_name,
+                )
+            ) from None
         acceptance = self.sudo().auto_invoice_acceptance_id
         if not acceptance._is_to_invoice():
             return self.env["account.move"]
@@ -545,29 +563,35 @@ class SaleOrder(models.Model):
         legacy = sql.column_exists(cr, "sale_order", "auto_invoice_id")
         cr.execute(
             "SELECT id, auto_invoice_id, auto_invoice_state, auto_invoice_error FROM sale_order "
-            if legacy else "SELECT id, NULL, NULL, NULL FROM sale_order "
+            if legacy
+            else "SELECT id, NULL, NULL, NULL FROM sale_order "
         )
         rows = {order_id: rest for order_id, *rest in cr.fetchall()}
-        orders = self.sudo().with_context(active_test=False).browse(rows).filtered(
-            lambda order: order.signature and not order.acceptance_ids
+        orders = (
+            self.sudo()
+            .with_context(active_test=False)
+            .browse(rows)
+            .filtered(lambda order: order.signature and not order.acceptance_ids)
         )
         acceptance_model = self.env["sale.order.acceptance"].sudo()
         for order in orders:
             invoice_id, state, error = rows[order.id]
             content = acceptance_model._canonical_json(order._auto_invoice_priced_content())
-            acceptance = acceptance_model.create({
-                "order_id": order.id,
-                "partner_id": order.partner_id.id,
-                "signer_name": order.signed_by or self.env._("(not recorded)"),
-                "signer_partner_id": order.partner_id.id,
-                "signed_on": order.signed_on or order.write_date,
-                "signature": order.signature,
-                "content_canonical": content,
-                "content_sha256": acceptance_model._sha256(content),
-                "auto_invoice": bool(state),
-                "state": state or "done",
-                "error": error,
-            })
+            acceptance = acceptance_model.create(
+                {
+                    "order_id": order.id,
+                    "partner_id": order.partner_id.id,
+                    "signer_name": order.signed_by or self.env._("(not recorded)"),
+                    "signer_partner_id": order.partner_id.id,
+                    "signed_on": order.signed_on or order.write_date,
+                    "signature": order.signature,
+                    "content_canonical": content,
+                    "content_sha256": acceptance_model._sha256(content),
+                    "auto_invoice": bool(state),
+                    "state": state or "done",
+                    "error": error,
+                }
+            )
             if invoice_id:
                 acceptance._link_invoice(self.env["account.move"].browse(invoice_id).exists())
         _logger.info("auto_invoice: %s acceptance(s) recorded for orders signed before this version", len(orders))

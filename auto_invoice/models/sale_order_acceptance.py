@@ -35,7 +35,10 @@ class SaleOrderAcceptance(models.Model):
     )
     company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(
-        comodel_name="res.partner", string="Customer", required=True, readonly=True,
+        comodel_name="res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
         help="The order's customer when it was accepted.",
     )
     channel = fields.Selection(
@@ -50,11 +53,15 @@ class SaleOrderAcceptance(models.Model):
     )
     signer_name = fields.Char(string="Signed By", required=True, readonly=True)
     signer_partner_id = fields.Many2one(
-        comodel_name="res.partner", string="Signer", readonly=True,
+        comodel_name="res.partner",
+        string="Signer",
+        readonly=True,
         help="The portal user who signed, or the order's customer when the link's access token was used.",
     )
     user_id = fields.Many2one(
-        comodel_name="res.users", string="Recorded By", readonly=True,
+        comodel_name="res.users",
+        string="Recorded By",
+        readonly=True,
         help="The user whose session sent the acceptance (the public user for a signature through the emailed link).",
     )
     signed_on = fields.Datetime(string="Signed On (UTC)", required=True, readonly=True)
@@ -63,7 +70,9 @@ class SaleOrderAcceptance(models.Model):
     consent_text = fields.Text(readonly=True, help="The statement the signer saw next to the signature pad.")
     signature = fields.Image(readonly=True, attachment=True)  # no max size: the evidence is kept as signed
     document_id = fields.Many2one(
-        comodel_name="ir.attachment", string="Signed Document", readonly=True,
+        comodel_name="ir.attachment",
+        string="Signed Document",
+        readonly=True,
         help="The PDF of the quotation as it was signed.",
     )
     document_sha256 = fields.Char(string="Document SHA-256", readonly=True)
@@ -74,7 +83,9 @@ class SaleOrderAcceptance(models.Model):
     )
     content_sha256 = fields.Char(string="Content SHA-256", readonly=True)
     auto_invoice = fields.Boolean(
-        string="Invoice on Signature", readonly=True, help="Whether the acceptance was to produce an invoice.",
+        string="Invoice on Signature",
+        readonly=True,
+        help="Whether the acceptance was to produce an invoice.",
     )
     state = fields.Selection(
         selection=[
@@ -90,7 +101,9 @@ class SaleOrderAcceptance(models.Model):
     )
     error = fields.Text(readonly=True)
     invoice_ids = fields.One2many(
-        comodel_name="account.move", inverse_name="auto_invoice_acceptance_id", readonly=True,
+        comodel_name="account.move",
+        inverse_name="auto_invoice_acceptance_id",
+        readonly=True,
     )
     certificate_id = fields.Many2one(comodel_name="ir.attachment", readonly=True)
 
@@ -112,9 +125,12 @@ class SaleOrderAcceptance(models.Model):
 
     def write(self, vals):
         if evidence := set(vals) - MUTABLE_FIELDS:
-            raise UserError(self.env._(
-                "An acceptance is evidence: it cannot be changed (%(fields)s).", fields=", ".join(sorted(evidence)),
-            ))
+            raise UserError(
+                self.env._(
+                    "An acceptance is evidence: it cannot be changed (%(fields)s).",
+                    fields=", ".join(sorted(evidence)),
+                )
+            )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -176,7 +192,9 @@ class SaleOrderAcceptance(models.Model):
                 )
             acceptance.write({"state": "failed", "error": reason})
             acceptance.order_id.message_post(
-                body=reason, author_id=self.env.ref("base.partner_root").id, subtype_xmlid="mail.mt_note",
+                body=reason,
+                author_id=self.env.ref("base.partner_root").id,
+                subtype_xmlid="mail.mt_note",
             )
 
     def _attach_certificate(self):
@@ -189,16 +207,24 @@ class SaleOrderAcceptance(models.Model):
         acceptance = self.sudo()
         try:
             with self.env.cr.savepoint():
-                pdf = self.env["ir.actions.report"].sudo()._render_qweb_pdf(
-                    "auto_invoice.action_report_acceptance_certificate", acceptance.ids
-                )[0]
-                certificate = self.env["ir.attachment"].sudo().create({
-                    "name": f"{acceptance._get_report_base_filename()}.pdf",
-                    "raw": pdf,
-                    "mimetype": "application/pdf",
-                    "res_model": acceptance._name,
-                    "res_id": acceptance.id,
-                })
+                pdf = (
+                    self.env["ir.actions.report"]
+                    .sudo()
+                    ._render_qweb_pdf("auto_invoice.action_report_acceptance_certificate", acceptance.ids)[0]
+                )
+                certificate = (
+                    self.env["ir.attachment"]
+                    .sudo()
+                    .create(
+                        {
+                            "name": f"{acceptance._get_report_base_filename()}.pdf",
+                            "raw": pdf,
+                            "mimetype": "application/pdf",
+                            "res_model": acceptance._name,
+                            "res_id": acceptance.id,
+                        }
+                    )
+                )
                 acceptance.certificate_id = certificate
                 acceptance.order_id.message_post(
                     body=self.env._("Certificate of acceptance %(reference)s.", reference=acceptance.name),

@@ -2,7 +2,14 @@ from odoo import api, models
 
 # What a write must touch to possibly change a line's priced content (see sale.order._auto_invoice_priced_content).
 PRICED_LINE_FIELDS = {
-    "product_id", "name", "product_uom_qty", "product_uom_id", "price_unit", "discount", "tax_ids", "display_type",
+    "product_id",
+    "name",
+    "product_uom_qty",
+    "product_uom_id",
+    "price_unit",
+    "discount",
+    "tax_ids",
+    "display_type",
     "is_downpayment",
 }
 

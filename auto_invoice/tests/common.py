@@ -71,61 +71,82 @@ class AutoInvoiceCommon(AccountTestInvoicingCommon):
         company = cls.env.company
         cls.signature = signature_png()
         cls.salesman = new_test_user(
-            cls.env, login="ai_salesman", groups="sales_team.group_sale_salesman", company_id=company.id,
+            cls.env,
+            login="ai_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=company.id,
         )
         cls.billing_user = new_test_user(
-            cls.env, login="ai_billing",
-            groups="sales_team.group_sale_salesman,account.group_account_invoice", company_id=company.id,
+            cls.env,
+            login="ai_billing",
+            groups="sales_team.group_sale_salesman,account.group_account_invoice",
+            company_id=company.id,
         )
         cls.team = cls.env["crm.team"].create({"name": "Agency Team", "company_id": company.id})
-        cls.customer = cls.env["res.partner"].create({
-            "name": "Ada Customer",
-            "email": "ada@customer.example.com",
-            "is_company": True,
-        })
-        cls.invoice_address = cls.env["res.partner"].create({
-            "name": "Ada Accounts",
-            "email": "accounts@customer.example.com",
-            "type": "invoice",
-            "parent_id": cls.customer.id,
-        })
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Ada Customer",
+                "email": "ada@customer.example.com",
+                "is_company": True,
+            }
+        )
+        cls.invoice_address = cls.env["res.partner"].create(
+            {
+                "name": "Ada Accounts",
+                "email": "accounts@customer.example.com",
+                "type": "invoice",
+                "parent_id": cls.customer.id,
+            }
+        )
         cls.payment_term = cls.env.ref("account.account_payment_term_30days")
         cls.service = cls._create_product(
-            name="Website design", type="service", invoice_policy="order", lst_price=1500.0,
+            name="Website design",
+            type="service",
+            invoice_policy="order",
+            lst_price=1500.0,
         )
         cls.delivered_product = cls._create_product(
-            name="Router", type="consu", invoice_policy="delivery", lst_price=120.0,
+            name="Router",
+            type="consu",
+            invoice_policy="delivery",
+            lst_price=120.0,
         )
 
     @classmethod
     def _create_quotation(cls, lines=None, **values):
         """A quotation sent to `customer`, waiting for their signature."""
         lines = lines or [(cls.service, 2.0), (cls.delivered_product, 3.0)]
-        return cls.env["sale.order"].create({
-            "partner_id": cls.customer.id,
-            "partner_invoice_id": cls.invoice_address.id,
-            "user_id": cls.salesman.id,
-            "team_id": cls.team.id,
-            "payment_term_id": cls.payment_term.id,
-            "fiscal_position_id": cls.fiscal_pos_a.id,
-            "client_order_ref": "PO-4711",
-            "require_signature": True,
-            "require_payment": False,
-            "state": "sent",
-            "order_line": [
-                Command.create({"product_id": product.id, "product_uom_qty": qty}) for product, qty in lines
-            ],
-            **values,
-        })
+        return cls.env["sale.order"].create(
+            {
+                "partner_id": cls.customer.id,
+                "partner_invoice_id": cls.invoice_address.id,
+                "user_id": cls.salesman.id,
+                "team_id": cls.team.id,
+                "payment_term_id": cls.payment_term.id,
+                "fiscal_position_id": cls.fiscal_pos_a.id,
+                "client_order_ref": "PO-4711",
+                "require_signature": True,
+                "require_payment": False,
+                "state": "sent",
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": qty}) for product, qty in lines
+                ],
+                **values,
+            }
+        )
 
     def _sign_in_backend(self, order, user=None):
         order.with_user(user or self.salesman).write({"signature": self.signature, "signed_by": "Ada Lovelace"})
 
     @classmethod
     def _create_portal_user(cls, login, company_partner):
-        signer = cls.env["res.partner"].create({
-            "name": "Ada Lovelace", "email": f"{login}@customer.example.com", "parent_id": company_partner.id,
-        })
+        signer = cls.env["res.partner"].create(
+            {
+                "name": "Ada Lovelace",
+                "email": f"{login}@customer.example.com",
+                "parent_id": company_partner.id,
+            }
+        )
         return new_test_user(cls.env, login=login, groups="base.group_portal", partner_id=signer.id)
 
     def assertInvoicedOnce(self, order):

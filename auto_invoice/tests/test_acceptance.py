@@ -14,29 +14,39 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
         self.assertEqual(order.state, "sale", "a signature recorded in the backend confirms the quotation")
         self.assertTrue(order.signed_on, "the acceptance is timestamped")
         acceptance = order.acceptance_ids
-        self.assertRecordValues(acceptance, [{
-            "channel": "api",  # no HTTP request: server-side code (the HTTP channels are in test_evidence)
-            "signer_name": "Ada Lovelace",
-            "signer_partner_id": self.customer.id,
-            "user_id": self.salesman.id,
-            "state": "done",
-            "ip_address": False,
-        }])
+        self.assertRecordValues(
+            acceptance,
+            [
+                {
+                    "channel": "api",  # no HTTP request: server-side code (the HTTP channels are in test_evidence)
+                    "signer_name": "Ada Lovelace",
+                    "signer_partner_id": self.customer.id,
+                    "user_id": self.salesman.id,
+                    "state": "done",
+                    "ip_address": False,
+                }
+            ],
+        )
         invoice = self.assertInvoicedOnce(order)
         self.assertEqual(acceptance.invoice_ids, invoice)
         self.assertEqual(invoice.auto_invoice_acceptance_id, acceptance)
-        self.assertRecordValues(invoice, [{
-            "state": "draft",
-            "move_type": "out_invoice",
-            "partner_id": self.invoice_address.id,
-            "invoice_payment_term_id": self.payment_term.id,
-            "fiscal_position_id": self.fiscal_pos_a.id,
-            "currency_id": order.currency_id.id,
-            "ref": "PO-4711",
-            "invoice_origin": order.name,
-            "invoice_user_id": self.salesman.id,
-            "team_id": self.team.id,
-        }])
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "state": "draft",
+                    "move_type": "out_invoice",
+                    "partner_id": self.invoice_address.id,
+                    "invoice_payment_term_id": self.payment_term.id,
+                    "fiscal_position_id": self.fiscal_pos_a.id,
+                    "currency_id": order.currency_id.id,
+                    "ref": "PO-4711",
+                    "invoice_origin": order.name,
+                    "invoice_user_id": self.salesman.id,
+                    "team_id": self.team.id,
+                }
+            ],
+        )
         self.assertEqual(
             sorted((line.product_id, line.quantity) for line in invoice.invoice_line_ids),
             sorted((line.product_id, line.product_uom_qty) for line in order.order_line),

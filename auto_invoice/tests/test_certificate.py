@@ -17,9 +17,12 @@ class TestAutoInvoiceCertificate(AutoInvoiceCommon, HttpCase):
 
     def test_certificate_is_a_real_pdf_whose_text_holds_the_evidence(self):
         order = self._create_quotation()
-        order.with_context(force_report_rendering=True).with_user(self.salesman).write({
-            "signature": self.signature, "signed_by": "Ada Lovelace",
-        })
+        order.with_context(force_report_rendering=True).with_user(self.salesman).write(
+            {
+                "signature": self.signature,
+                "signed_by": "Ada Lovelace",
+            }
+        )
         acceptance = order.acceptance_ids
 
         certificate = acceptance.certificate_id.raw

@@ -25,25 +25,39 @@ class TestAutoInvoiceChannels(AutoInvoiceCommon, HttpCase):
         order = self._create_quotation()
         self.authenticate("ai_salesman", "ai_salesman")
 
-        self.make_jsonrpc_request("/web/dataset/call_kw/sale.order/write", {
-            "model": "sale.order", "method": "write", "args": [order.ids, self._signature_vals()], "kwargs": {},
-        }, headers={"User-Agent": USER_AGENT})
+        self.make_jsonrpc_request(
+            "/web/dataset/call_kw/sale.order/write",
+            {
+                "model": "sale.order",
+                "method": "write",
+                "args": [order.ids, self._signature_vals()],
+                "kwargs": {},
+            },
+            headers={"User-Agent": USER_AGENT},
+        )
 
-        self.assertRecordValues(order.acceptance_ids, [{
-            "channel": "backend",
-            "user_id": self.salesman.id,
-            "signer_partner_id": self.customer.id,
-            "ip_address": "127.0.0.1",
-            "user_agent": USER_AGENT,
-            "consent_text": False,  # nobody was shown the portal's statement
-        }])
+        self.assertRecordValues(
+            order.acceptance_ids,
+            [
+                {
+                    "channel": "backend",
+                    "user_id": self.salesman.id,
+                    "signer_partner_id": self.customer.id,
+                    "ip_address": "127.0.0.1",
+                    "user_agent": USER_AGENT,
+                    "consent_text": False,  # nobody was shown the portal's statement
+                }
+            ],
+        )
         self.assertEqual(order.acceptance_ids.content_sha256, expected_content_sha256(order))
         self.assertInvoicedOnce(order)
 
     def test_rpc_signature_through_the_json2_api(self):
         order = self._create_quotation()
-        key = self.env["res.users.apikeys"].with_user(self.salesman)._generate(
-            "rpc", "auto_invoice test", fields.Datetime.now() + timedelta(days=1)
+        key = (
+            self.env["res.users.apikeys"]
+            .with_user(self.salesman)
+            ._generate("rpc", "auto_invoice test", fields.Datetime.now() + timedelta(days=1))
         )
 
         response = self.url_open(
@@ -53,16 +67,28 @@ class TestAutoInvoiceChannels(AutoInvoiceCommon, HttpCase):
         )
 
         response.raise_for_status()
-        self.assertRecordValues(order.acceptance_ids, [{
-            "channel": "api", "user_id": self.salesman.id, "ip_address": "127.0.0.1", "user_agent": USER_AGENT,
-        }])
+        self.assertRecordValues(
+            order.acceptance_ids,
+            [
+                {
+                    "channel": "api",
+                    "user_id": self.salesman.id,
+                    "ip_address": "127.0.0.1",
+                    "user_agent": USER_AGENT,
+                }
+            ],
+        )
         self.assertInvoicedOnce(order)
 
     def test_rpc_signature_through_xmlrpc(self):
         order = self._create_quotation()
 
         self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, self.salesman.id, "ai_salesman", "sale.order", "write",
+            self.env.cr.dbname,
+            self.salesman.id,
+            "ai_salesman",
+            "sale.order",
+            "write",
             [order.ids, self._signature_vals()],
         )
 
@@ -77,9 +103,15 @@ class TestAutoInvoiceChannels(AutoInvoiceCommon, HttpCase):
         self.authenticate("ai_billing", "ai_billing")
 
         def call(model, record, vals):
-            return self.make_jsonrpc_request(f"/web/dataset/call_kw/{model}/write", {
-                "model": model, "method": "write", "args": [record.ids, vals], "kwargs": {},
-            })
+            return self.make_jsonrpc_request(
+                f"/web/dataset/call_kw/{model}/write",
+                {
+                    "model": model,
+                    "method": "write",
+                    "args": [record.ids, vals],
+                    "kwargs": {},
+                },
+            )
 
         with mute_logger("odoo.http"):
             for model, record, vals in (
@@ -122,10 +154,14 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
             acceptance.unlink()
         other = self._create_quotation()
         with self.assertRaises(AccessError):
-            self.env["sale.order.acceptance"].with_user(self.salesman).create({
-                "order_id": other.id, "partner_id": self.customer.id, "signer_name": "Forged",
-                "signed_on": "2026-01-01 00:00:00",
-            })
+            self.env["sale.order.acceptance"].with_user(self.salesman).create(
+                {
+                    "order_id": other.id,
+                    "partner_id": self.customer.id,
+                    "signer_name": "Forged",
+                    "signed_on": "2026-01-01 00:00:00",
+                }
+            )
         with self.assertRaises(AccessError):
             order.with_user(self.salesman).write({"auto_invoice_state": "pending"})
         self.assertEqual(order.acceptance_ids.state, "done")
@@ -133,8 +169,11 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
     def test_an_order_with_an_acceptance_cannot_be_deleted(self):
         order = self._signed_order(lines=[(self.service, 0.0)])  # nothing invoiced
         order.action_cancel()
-        with self.assertRaises(psycopg2.errors.ForeignKeyViolation), mute_logger("odoo.sql_db"), \
-                self.env.cr.savepoint():
+        with (
+            self.assertRaises(psycopg2.errors.ForeignKeyViolation),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
             order.unlink()
 
     # --- exactly once, in the database ---------------------------------------------------------------------------
@@ -144,10 +183,13 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
         acceptance = order.acceptance_ids
 
         with self.assertRaises(psycopg2.errors.UniqueViolation), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-            self.env.cr.execute("""
+            self.env.cr.execute(
+                """
                 INSERT INTO sale_order_acceptance (name, order_id, partner_id, signer_name, signed_on, state)
                 VALUES ('ACC/BYPASS', %s, %s, 'Replayed', now(), 'pending')
-            """, [order.id, acceptance.partner_id.id])
+            """,
+                [order.id, acceptance.partner_id.id],
+            )
 
     def test_database_refuses_a_second_invoice_for_one_acceptance(self):
         order = self._signed_order()
@@ -176,8 +218,11 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
         signed = order.acceptance_ids.content_sha256
         for what, change in changes.items():
             # The refusal comes after the write, which the request's rollback undoes: a savepoint stands for it here.
-            with self.subTest(what), self.assertRaisesRegex(UserError, "was signed by Ada Lovelace"), \
-                    self.env.cr.savepoint():
+            with (
+                self.subTest(what),
+                self.assertRaisesRegex(UserError, "was signed by Ada Lovelace"),
+                self.env.cr.savepoint(),
+            ):
                 change()
             self.env.invalidate_all()
         self.assertEqual(expected_content_sha256(order), signed)
@@ -191,17 +236,24 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
             "removed line": lambda: order.order_line[0].unlink(),
             "price": lambda: order.order_line[0].write({"price_unit": 1.0}),
         }.items():
-            with self.subTest(what), self.assertRaisesRegex(UserError, "was signed by Ada Lovelace"), \
-                    self.env.cr.savepoint():
+            with (
+                self.subTest(what),
+                self.assertRaisesRegex(UserError, "was signed by Ada Lovelace"),
+                self.env.cr.savepoint(),
+            ):
                 change()
             self.env.invalidate_all()
         self.assertTrue(order.auto_invoice_content_matches)
 
     def test_new_section_and_note_are_not_priced_content(self):
         order = self._signed_order()
-        order.write({"order_line": [
-            Command.create({"display_type": "line_note", "name": "Delivery on Monday"}),
-        ]})
+        order.write(
+            {
+                "order_line": [
+                    Command.create({"display_type": "line_note", "name": "Delivery on Monday"}),
+                ]
+            }
+        )
         self.assertTrue(order.auto_invoice_content_matches)
 
     def test_reset_to_quotation_allows_changes_that_need_a_new_signature(self):
@@ -214,8 +266,10 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
 
         self.assertFalse(order.auto_invoice_acceptance_id, "no live acceptance: the quotation waits for a signature")
         self._sign_in_backend(order)
-        self.assertEqual(order.acceptance_ids.filtered(lambda acc: acc.state != "void").content_sha256,
-                         expected_content_sha256(order))
+        self.assertEqual(
+            order.acceptance_ids.filtered(lambda acc: acc.state != "void").content_sha256,
+            expected_content_sha256(order),
+        )
 
     def test_order_shows_a_change_made_behind_the_orm(self):
         order = self._signed_order()
@@ -241,10 +295,14 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
         invoice = order.auto_invoice_id
         extra = self._create_product(name="Hosting", type="service", lst_price=10.0)
 
-        invoice.write({"invoice_line_ids": [
-            Command.unlink(invoice.invoice_line_ids.id),
-            Command.create({"product_id": extra.id, "quantity": 1.0, "price_unit": 10.0}),
-        ]})
+        invoice.write(
+            {
+                "invoice_line_ids": [
+                    Command.unlink(invoice.invoice_line_ids.id),
+                    Command.create({"product_id": extra.id, "quantity": 1.0, "price_unit": 10.0}),
+                ]
+            }
+        )
 
         self.assertIn("Website design: signed, not on the invoice.", invoice.auto_invoice_differences)
         self.assertIn("Hosting: on the invoice, not in the signed quotation.", invoice.auto_invoice_differences)
@@ -256,11 +314,14 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
         # What 19.0.1.0.0 left: a signed order, its outcome in columns of sale_order, and no acceptance.
         signed = self._create_quotation(state="sale", signature=self.signature, signed_by="Old Signer")
         never_signed = self._create_quotation()
-        self.env.cr.execute("""
+        self.env.cr.execute(
+            """
             ALTER TABLE sale_order ADD COLUMN auto_invoice_id integer, ADD COLUMN auto_invoice_error text;
             UPDATE sale_order SET signed_on = '2026-01-05 10:00:00', auto_invoice_state = 'done', auto_invoice_id = %s
              WHERE id = %s;
-        """, [legacy_invoice.id, signed.id])
+        """,
+            [legacy_invoice.id, signed.id],
+        )
         self.env.invalidate_all()
         self.assertFalse(signed.acceptance_ids)
 
@@ -268,13 +329,18 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
 
         self.assertEqual(migrated, signed)
         self.assertFalse(never_signed.acceptance_ids)
-        self.assertRecordValues(signed.acceptance_ids, [{
-            "channel": False,
-            "ip_address": False,
-            "signer_name": "Old Signer",
-            "signed_on": fields.Datetime.to_datetime("2026-01-05 10:00:00"),
-            "state": "done",
-        }])
+        self.assertRecordValues(
+            signed.acceptance_ids,
+            [
+                {
+                    "channel": False,
+                    "ip_address": False,
+                    "signer_name": "Old Signer",
+                    "signed_on": fields.Datetime.to_datetime("2026-01-05 10:00:00"),
+                    "state": "done",
+                }
+            ],
+        )
         self.assertEqual(signed.auto_invoice_id, legacy_invoice)
         self.assertEqual(signed.acceptance_ids.content_sha256, expected_content_sha256(signed))
         self.assertFalse(self.env["sale.order"]._auto_invoice_migrate_legacy_acceptances(), "once only")

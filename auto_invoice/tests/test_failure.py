@@ -38,9 +38,12 @@ class TestAutoInvoiceFailure(AutoInvoiceCommon):
         self.assertFailedKeepingAcceptance(order, "No items are available to invoice")
 
     def test_missing_sales_journal_then_retry(self):
-        journals = self.env["account.journal"].search([
-            ("type", "=", "sale"), ("company_id", "=", self.env.company.id),
-        ])
+        journals = self.env["account.journal"].search(
+            [
+                ("type", "=", "sale"),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
         journals.active = False
         order = self._create_quotation()
         self._sign_in_backend(order)

@@ -22,12 +22,16 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
     """The customer signs through the portal's real route, anonymously with the link's token or logged in."""
 
     def _accept(self, order, **params):
-        return self.make_jsonrpc_request(f"/my/orders/{order.id}/accept", {
-            "access_token": order._portal_ensure_token(),
-            "name": "Ada Lovelace",
-            "signature": self.signature,
-            **params,
-        }, headers={"User-Agent": USER_AGENT})
+        return self.make_jsonrpc_request(
+            f"/my/orders/{order.id}/accept",
+            {
+                "access_token": order._portal_ensure_token(),
+                "name": "Ada Lovelace",
+                "signature": self.signature,
+                **params,
+            },
+            headers={"User-Agent": USER_AGENT},
+        )
 
     def assertUntouched(self, order):
         self.assertEqual(order.state, "sent")
@@ -43,16 +47,21 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         self._accept(order)
 
         acceptance = order.acceptance_ids
-        self.assertRecordValues(acceptance, [{
-            "channel": "portal",
-            "signer_name": "Ada Lovelace",
-            "signer_partner_id": self.customer.id,  # the link's token: the customer it was sent to
-            "user_id": self.env.ref("base.public_user").id,
-            "ip_address": "127.0.0.1",
-            "user_agent": USER_AGENT,
-            "consent_text": consent,
-            "state": "done",
-        }])
+        self.assertRecordValues(
+            acceptance,
+            [
+                {
+                    "channel": "portal",
+                    "signer_name": "Ada Lovelace",
+                    "signer_partner_id": self.customer.id,  # the link's token: the customer it was sent to
+                    "user_id": self.env.ref("base.public_user").id,
+                    "ip_address": "127.0.0.1",
+                    "user_agent": USER_AGENT,
+                    "consent_text": consent,
+                    "state": "done",
+                }
+            ],
+        )
         self.assertEqual(acceptance.signature, order.signature)
         self.assertEqual(acceptance.document_sha256, hashlib.sha256(acceptance.document_id.raw).hexdigest())
         self.assertEqual(acceptance.document_id.res_model, "sale.order.acceptance")
@@ -125,19 +134,36 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         self.authenticate("ai_portal", "ai_portal")
 
         def read(fields):
-            return self.make_jsonrpc_request("/web/dataset/call_kw/sale.order/read", {
-                "model": "sale.order", "method": "read", "args": [order.ids], "kwargs": {"fields": fields},
-            })
+            return self.make_jsonrpc_request(
+                "/web/dataset/call_kw/sale.order/read",
+                {
+                    "model": "sale.order",
+                    "method": "read",
+                    "args": [order.ids],
+                    "kwargs": {"fields": fields},
+                },
+            )
 
         self.assertEqual(read(["name"])[0]["name"], order.name, "the customer reads their order")
-        internal = ["auto_invoice_error", "auto_invoice_state", "auto_invoice_id", "acceptance_ids",
-                    "auto_invoice_acceptance_id"]
+        internal = [
+            "auto_invoice_error",
+            "auto_invoice_state",
+            "auto_invoice_id",
+            "acceptance_ids",
+            "auto_invoice_acceptance_id",
+        ]
         for field in internal:
             with self.subTest(field=field), mute_logger("odoo.http"), self.assertRaises(JsonRpcException):
                 read([field])
-        visible = self.make_jsonrpc_request("/web/dataset/call_kw/sale.order/fields_get", {
-            "model": "sale.order", "method": "fields_get", "args": [], "kwargs": {"attributes": ["type"]},
-        })
+        visible = self.make_jsonrpc_request(
+            "/web/dataset/call_kw/sale.order/fields_get",
+            {
+                "model": "sale.order",
+                "method": "fields_get",
+                "args": [],
+                "kwargs": {"attributes": ["type"]},
+            },
+        )
         self.assertIn("name", visible)
         self.assertFalse(set(internal) & set(visible), "not among the fields the customer may read")
         with self.assertRaises(AccessError):
@@ -239,9 +265,14 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         page = self.url_open(order.get_portal_url()).text
         csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
-        self.url_open(f"/my/orders/{order.id}/decline", data={
-            "access_token": order.access_token, "decline_message": "Too expensive", "csrf_token": csrf_token,
-        })
+        self.url_open(
+            f"/my/orders/{order.id}/decline",
+            data={
+                "access_token": order.access_token,
+                "decline_message": "Too expensive",
+                "csrf_token": csrf_token,
+            },
+        )
         result = self._accept(order)
 
         self.assertEqual(order.state, "cancel")
@@ -275,7 +306,8 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         self.assertEqual(self.url_open(url, allow_redirects=False).status_code, 303, "nor to another customer")
         other_quotation = self._create_quotation()
         result = self.make_jsonrpc_request(
-            f"/my/orders/{other_quotation.id}/accept", {"name": "Rival", "signature": self.signature},
+            f"/my/orders/{other_quotation.id}/accept",
+            {"name": "Rival", "signature": self.signature},
         )
         self.assertEqual(result, {"error": "Invalid order."}, "nobody signs another customer's quotation")
         self.assertUntouched(other_quotation)
@@ -290,10 +322,15 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         self.assertEqual(order.signed_by, "Ada Lovelace")
         self.assertEqual(self.assertInvoicedOnce(order).state, "draft")
         portal_user = self.env["res.users"].search([("login", "=", "ai_portal")])
-        self.assertRecordValues(order.acceptance_ids, [{
-            "channel": "portal",
-            "signer_partner_id": portal_user.partner_id.id,  # logged in: the portal user who signed
-            "user_id": portal_user.id,
-            "ip_address": "127.0.0.1",
-        }])
+        self.assertRecordValues(
+            order.acceptance_ids,
+            [
+                {
+                    "channel": "portal",
+                    "signer_partner_id": portal_user.partner_id.id,  # logged in: the portal user who signed
+                    "user_id": portal_user.id,
+                    "ip_address": "127.0.0.1",
+                }
+            ],
+        )
         self.assertIn("Chrome", order.acceptance_ids.user_agent, "the browser's own user agent")

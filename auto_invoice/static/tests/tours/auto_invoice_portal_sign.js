@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // The quotation is created by the Python test (test_portal.py).
 registry.category("web_tour.tours").add("auto_invoice_portal_sign", {
