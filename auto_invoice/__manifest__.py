@@ -18,6 +18,7 @@
         "views/res_config_settings_views.xml",
         "views/sale_order_acceptance_views.xml",
         "views/sale_order_views.xml",
+        "views/sale_order_template_views.xml",
         "views/account_move_views.xml",
         "views/sale_portal_templates.xml",
     ],

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
 from odoo.tools import float_compare, float_repr
 
 
@@ -90,10 +91,11 @@ class AccountMove(models.Model):
         return res
 
     def action_auto_invoice_send(self):
-        """Confirm & Send: post the reviewed automatic invoices, then email them with their PDF."""
+        """Confirm & Send: post the reviewed automatic invoices, match their online payments, then send them as Odoo's
+        Send does by default (the customer's sending method, the invoice's extra EDIs), with their PDF."""
         self._auto_invoice_check_sendable()
-        self.action_post()
-        self.env["account.move.send"]._generate_and_send_invoices(self, sending_methods=["email"])
+        self._auto_invoice_post()
+        self._auto_invoice_send()
         if self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False):
             self.activity_feedback(["auto_invoice.mail_activity_type_auto_invoice_review"])
         return True
@@ -119,13 +121,51 @@ class AccountMove(models.Model):
                 )
             if move.state != "draft":
                 raise UserError(self.env._("%(invoice)s is already confirmed.", invoice=move.display_name))
-            if not move.partner_id.email:
-                raise UserError(
-                    self.env._(
-                        "%(customer)s has no email address. Add one to the customer, then send the invoice again.",
-                        customer=move.partner_id.display_name,
-                    )
+            move._auto_invoice_check_sending_method()
+
+    def _auto_invoice_check_sending_method(self):
+        """A clear error, before anything is posted, when the customer's sending method cannot reach them."""
+        self.ensure_one()
+        methods = self.env["account.move.send"]._get_default_sending_methods(self)
+        if "email" in methods and not self.partner_id.email:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no email address. Add one to the customer, then send the invoice again.",
+                    customer=self.partner_id.display_name,
                 )
+            )
+
+    def _auto_invoice_post(self):
+        """Post these automatic invoices, then link them to their orders' online payments and match those payments.
+
+        Their drafts were unlinked from the payment transactions, lest Odoo post them when a payment completes
+        (see sale.order._auto_invoice_generate): the link comes back now, so that a payment still to be processed is
+        matched by Odoo, and a payment already made is matched here.
+        """
+        self.action_post()
+        self._auto_invoice_match_online_payments_sudo()
+
+    def _auto_invoice_match_online_payments_sudo(self):
+        # In sudo: billing users cannot read payment transactions; the moves are posted and checked by then.
+        for move in self.sudo().filtered(lambda move: move.state == "posted" and move.is_inbound()):
+            transactions = move.line_ids.sale_line_ids.order_id.transaction_ids.filtered(
+                lambda tx: tx.state in ("authorized", "done")
+            )
+            move.transaction_ids = [Command.link(tx.id) for tx in transactions]
+            receivable = move.line_ids.filtered(lambda line: line.account_type == "asset_receivable").account_id
+            payments = transactions.payment_id.move_id.line_ids.filtered(
+                lambda line, receivable=receivable: line.account_id in receivable and not line.reconciled
+            )
+            for line in payments:
+                if move.payment_state not in ("paid", "in_payment"):
+                    move.js_assign_outstanding_line(line.id)
+
+    def _auto_invoice_send(self):
+        """Send these posted invoices through Odoo's send flow with the customer's defaults: their sending method
+        (email unless set otherwise) and the invoice's default extra EDIs (Peppol, e-Factura... when installed)."""
+        for move in self:
+            move._auto_invoice_check_sending_method()
+        self.env["account.move.send"]._generate_and_send_invoices(self, allow_raising=True)
 
     def _auto_invoice_compare(self, signed):
         """What this invoice bills differently from the `signed` priced content, one sentence per difference.

@@ -8,8 +8,11 @@ from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError, ValidationError
+from odoo.fields import Command
 from odoo.http import request
 from odoo.tools import float_repr, float_round, format_amount, sql
+
+from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -37,7 +40,8 @@ def caller_records_acceptance():
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "auto_invoice.policy.mixin"]
 
     auto_invoice_on_signature = fields.Boolean(
         string="Invoice on Signature",
@@ -46,6 +50,36 @@ class SaleOrder(models.Model):
         readonly=False,
         precompute=True,
         help="Create a draft invoice as soon as the customer signs this quotation.",
+    )
+    # The policies: from the quotation template when it sets them, else from the company; editable until signed.
+    auto_invoice_amount = fields.Selection(
+        selection=AMOUNT_POLICIES,
+        string="Invoice at Signature",
+        compute="_compute_auto_invoice_policies",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    auto_invoice_deposit_percentage = fields.Float(
+        string="Deposit (%)", compute="_compute_auto_invoice_policies", store=True, readonly=False, precompute=True
+    )
+    auto_invoice_deposit_amount = fields.Monetary(
+        string="Deposit Amount",
+        compute="_compute_auto_invoice_policies",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    auto_invoice_after = fields.Selection(
+        selection=AFTER_POLICIES,
+        string="After Creating the Invoice",
+        compute="_compute_auto_invoice_policies",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    auto_invoice_summary = fields.Char(
+        string="Invoiced at Signature", compute="_compute_auto_invoice_summary", groups="base.group_user"
     )
     acceptance_ids = fields.One2many(
         comodel_name="sale.order.acceptance",
@@ -99,6 +133,32 @@ class SaleOrder(models.Model):
         for order in self:
             order.auto_invoice_on_signature = order.company_id.auto_invoice_on_signature
 
+    @api.depends("company_id", "sale_order_template_id")
+    def _compute_auto_invoice_policies(self):
+        for order in self:
+            company, template = order.company_id, order.sale_order_template_id
+            amount_source = template if template.auto_invoice_amount else company
+            order.auto_invoice_amount = amount_source.auto_invoice_amount
+            order.auto_invoice_deposit_percentage = amount_source.auto_invoice_deposit_percentage
+            order.auto_invoice_deposit_amount = (
+                template.auto_invoice_deposit_amount
+                if template.auto_invoice_amount
+                else company.currency_id._convert(
+                    company.auto_invoice_deposit_amount, order.currency_id or company.currency_id, company
+                )
+            )
+            order.auto_invoice_after = template.auto_invoice_after or company.auto_invoice_after
+
+    @api.depends(lambda self: ["auto_invoice_on_signature", "amount_total", "currency_id", *POLICY_FIELDS])
+    def _compute_auto_invoice_summary(self):
+        after = dict(self._fields["auto_invoice_after"]._description_selection(self.env))
+        for order in self:
+            order.auto_invoice_summary = order.auto_invoice_on_signature and self.env._(
+                "%(invoice)s; then: %(after)s",
+                invoice=order._auto_invoice_amount_text(),
+                after=after.get(order.auto_invoice_after, ""),
+            )
+
     @api.depends("acceptance_ids.state")
     def _compute_auto_invoice_acceptance_id(self):
         for order in self:
@@ -124,6 +184,25 @@ class SaleOrder(models.Model):
                 acceptance.content_sha256 == order._auto_invoice_content_sha256()
             )
 
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains(*POLICY_FIELDS, "auto_invoice_on_signature", "partner_invoice_id", "order_line")
+    def _check_auto_invoice_policy(self):
+        res = super()._check_auto_invoice_policy()
+        for order in self.filtered(lambda order: order.auto_invoice_on_signature and order.state in ("draft", "sent")):
+            if order.auto_invoice_amount == "fixed" and 0 < order.amount_total < order.auto_invoice_deposit_amount:
+                raise ValidationError(
+                    self.env._(
+                        "The deposit of %(order)s (%(deposit)s) is more than the quotation's total (%(total)s).",
+                        order=order.display_name,
+                        deposit=format_amount(self.env, order.auto_invoice_deposit_amount, order.currency_id),
+                        total=format_amount(self.env, order.amount_total, order.currency_id),
+                    )
+                )
+            if order.auto_invoice_after == "send" and (problem := order._auto_invoice_sending_problem()):
+                raise ValidationError(problem)
+        return res
+
     # === CRUD METHODS === #
 
     @api.model_create_multi
@@ -139,6 +218,13 @@ class SaleOrder(models.Model):
     def write(self, vals):
         if DERIVED_FIELDS & set(vals) and not self.env.su:
             raise AccessError(self.env._("The acceptance of a quotation can only be recorded by signing it."))
+        if set(POLICY_FIELDS) & set(vals) and (signed := self.sudo().filtered("auto_invoice_acceptance_id")):
+            raise UserError(
+                self.env._(
+                    "%(orders)s is signed: what its signature invoices cannot change any more.",
+                    orders=", ".join(signed.mapped("display_name")),
+                )
+            )
         # Only detect here: a signature may come from a backend widget, an import or RPC; the portal records its own.
         signing = self._auto_invoice_check_signable(vals) if vals.get("signature") else self.browse()
         res = super().write(vals)
@@ -202,9 +288,9 @@ class SaleOrder(models.Model):
         return name
 
     def _auto_invoice_consent_text(self):
-        """The statement shown next to the signature pad, and stored with the acceptance."""
+        """The statement shown next to the signature pad, and stored with the acceptance: it says what is invoiced."""
         self.ensure_one()
-        return self.env._(
+        consent = self.env._(
             "By signing, I accept quotation %(order)s from %(company)s for %(amount)s on behalf of %(customer)s, "
             "and I agree that my electronic signature is as binding as my handwritten signature.",
             order=self.name,
@@ -212,6 +298,48 @@ class SaleOrder(models.Model):
             amount=format_amount(self.env, self.amount_total, self.currency_id),
             customer=self.partner_id.commercial_partner_id.name,
         )
+        if not self.auto_invoice_on_signature:
+            return consent
+        return self.env._(
+            "%(consent)s %(invoice)s is issued at signature.", consent=consent, invoice=self._auto_invoice_amount_text()
+        )
+
+    def _auto_invoice_amount_text(self):
+        """What the invoice of the signature bills, in the customer's words: "An invoice of $ 1,000.00"."""
+        self.ensure_one()
+        if self.auto_invoice_amount == "percentage":
+            deposit = self.currency_id.round(self.amount_total * self.auto_invoice_deposit_percentage / 100)
+            return self.env._(
+                "A deposit invoice of %(percentage)s%% (%(amount)s)",
+                percentage=float_repr(self.auto_invoice_deposit_percentage, 2).rstrip("0").rstrip("."),
+                amount=format_amount(self.env, deposit, self.currency_id),
+            )
+        if self.auto_invoice_amount == "fixed":
+            return self.env._(
+                "A deposit invoice of %(amount)s",
+                amount=format_amount(self.env, self.auto_invoice_deposit_amount, self.currency_id),
+            )
+        return self.env._(
+            "An invoice of %(amount)s", amount=format_amount(self.env, self.amount_total, self.currency_id)
+        )
+
+    def _auto_invoice_sending_problem(self):
+        """Why an invoice of this order could not be sent automatically to its customer, or None."""
+        self.ensure_one()
+        partner = self.partner_invoice_id
+        method = partner.commercial_partner_id.with_company(self.company_id).invoice_sending_method or "email"
+        if method == "manual":
+            return self.env._(
+                "%(customer)s receives invoices by hand (Invoice sending: Download): choose another policy than "
+                "Post and Send, or another sending method on the customer.",
+                customer=partner.display_name,
+            )
+        if method == "email" and not partner.email:
+            return self.env._(
+                "%(customer)s has no email address: add one, or choose another policy than Post and Send.",
+                customer=partner.display_name,
+            )
+        return None
 
     @api.model
     def _auto_invoice_pop_signature(self, vals):
@@ -331,6 +459,7 @@ class SaleOrder(models.Model):
                 "content_canonical": content,
                 "content_sha256": acceptance_model._sha256(content),
                 "auto_invoice": order.auto_invoice_on_signature,
+                **{field: order[field] for field in POLICY_FIELDS},
                 "state": "pending" if order.auto_invoice_on_signature else "done",
             }
         )
@@ -451,33 +580,91 @@ class SaleOrder(models.Model):
         acceptance = self.sudo().auto_invoice_acceptance_id
         if not acceptance._is_to_invoice():
             return self.env["account.move"]
-        try:
-            with self.env.cr.savepoint():
-                invoice = self._auto_invoice_generate()
-                acceptance._link_invoice(invoice)
-                self._auto_invoice_notify_created_sudo(invoice)
-        except (psycopg2.OperationalError, pg_errors.UniqueViolation):
-            raise  # a concurrency error (Odoo retries the request) or a second invoice for one acceptance
-        except Exception as error:  # whatever the cause, it is recorded and the acceptance stays
-            acceptance._mark_failed(error)
-            return self.env["account.move"]
-        self._auto_invoice_close_failure_activities(
-            self.env._("Invoice %(invoice)s created.", invoice=invoice.display_name)
-        )
+        invoice = acceptance.invoice_ids.filtered(lambda move: move.state != "cancel")[:1]
+        if invoice:  # a retry of what follows the creation (post, send): never a second invoice
+            acceptance.write({"state": "done", "error": False})
+        else:
+            try:
+                with self.env.cr.savepoint():
+                    invoice = self._auto_invoice_generate()
+                    acceptance._link_invoice(invoice)
+                    self._auto_invoice_notify_created_sudo(invoice)
+            except (psycopg2.OperationalError, pg_errors.UniqueViolation):
+                raise  # a concurrency error (Odoo retries the request) or a second invoice for one acceptance
+            except Exception as error:  # whatever the cause, it is recorded and the acceptance stays
+                acceptance._mark_failed(error)
+                return self.env["account.move"]
+        if self._auto_invoice_apply_after_policy(invoice, acceptance):
+            self._auto_invoice_close_failure_activities(
+                self.env._("Invoice %(invoice)s created.", invoice=invoice.display_name)
+            )
         return invoice
 
     def _auto_invoice_generate(self):
-        """Invoice the accepted quotation in full, every line at its ordered quantity, as one draft.
-
-        Override to change what the invoice of an acceptance contains.
+        """The invoice of the accepted quotation, as one draft: in full, every line at its ordered quantity, or the
+        deposit its acceptance's policy asks for, through Odoo's down-payment lines (so that the final invoice
+        deducts it). Override to change what the invoice of an acceptance contains.
         """
         self.ensure_one()
-        self._force_lines_to_invoice_policy_order()
+        acceptance = self.sudo().auto_invoice_acceptance_id
         # The review activity notifies the salesperson; skip the "assigned to you" email of the creation.
-        invoice = self.with_context(mail_auto_subscribe_no_notify=True)._create_invoices(grouped=True, final=True)
+        order = self.with_context(mail_auto_subscribe_no_notify=True)
+        if acceptance.auto_invoice_amount in ("percentage", "fixed"):
+            invoice = order._auto_invoice_generate_deposit(acceptance)
+        else:
+            self._force_lines_to_invoice_policy_order()
+            invoice = order._create_invoices(grouped=True, final=True)
         if not invoice:
             raise UserError(self._nothing_to_invoice_error_message())
+        # Odoo posts the drafts linked to a payment transaction when the payment completes: the acceptance's invoice
+        # is linked, and its payments matched, when its policy or a person posts it (account.move._auto_invoice_post).
+        invoice.sudo().transaction_ids = [Command.clear()]
         return invoice
+
+    def _auto_invoice_generate_deposit(self, acceptance):
+        """A down-payment invoice, as Odoo's Create Invoice > Down payment makes it (split by tax)."""
+        self.ensure_one()
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=self.ids)
+            .create(
+                {
+                    "advance_payment_method": acceptance.auto_invoice_amount,
+                    "amount": acceptance.auto_invoice_deposit_percentage,
+                    "fixed_amount": acceptance.auto_invoice_deposit_amount,
+                    "sale_order_ids": [Command.set(self.ids)],
+                }
+            )
+        )
+        wizard._check_amount_is_positive()
+        return wizard._create_invoices(self)
+
+    def _auto_invoice_apply_after_policy(self, invoice, acceptance):
+        """Post, or post and send, the acceptance's invoice as its policy says.
+
+        In sudo: the policy was chosen by the company, its template or the quotation, and salespeople (or the public
+        user who signs) cannot post invoices. A failure (lock date, no sending method, no PDF engine) keeps the draft
+        and goes through the failure path; Retry Invoice does this step again. Only a draft is posted and only an
+        invoice never sent is sent: what a person did to the invoice since is never redone.
+
+        :return: whether the policy was applied
+        """
+        after = acceptance.auto_invoice_after
+        invoice_sudo = invoice.sudo()
+        if after == "draft" or invoice_sudo.state == "cancel":
+            return True
+        try:
+            with self.env.cr.savepoint():
+                if invoice_sudo.state == "draft":
+                    invoice_sudo._auto_invoice_post()
+                if after == "send" and not invoice_sudo.is_move_sent:
+                    invoice_sudo._auto_invoice_send()
+        except (psycopg2.OperationalError, pg_errors.UniqueViolation):
+            raise
+        except Exception as error:  # the invoice stays as it was before this step
+            acceptance._mark_failed(error)
+            return False
+        return True
 
     def _auto_invoice_notify_created_sudo(self, invoice):
         """Ask the salesperson to review the draft: an activity on the invoice, a note on both documents.
@@ -490,7 +677,11 @@ class SaleOrder(models.Model):
         document = invoice_sudo.type_name  # "Invoice", or "Credit Note" when a new signature bills less than before
         certificate = acceptance.certificate_id
         review_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False)
-        if review_type and (responsible := self._auto_invoice_responsible()):
+        reviewed = acceptance.auto_invoice_after == "draft"  # else its policy posts (and sends) it right away
+        after_label = dict(acceptance._fields["auto_invoice_after"]._description_selection(self.env)).get(
+            acceptance.auto_invoice_after
+        )
+        if reviewed and review_type and (responsible := self._auto_invoice_responsible()):
             invoice_sudo.activity_schedule(
                 activity_type_id=review_type.id,
                 summary=self.env._("Review and send: %(document)s", document=document),
@@ -499,12 +690,13 @@ class SaleOrder(models.Model):
             )
         invoice_sudo.message_post(
             body=self.env._(
-                "%(document)s created as a draft from the customer's acceptance of %(order)s, signed by %(signer)s "
-                "on %(date)s (UTC). Review it, then press Confirm & Send.",
+                "%(document)s created from the customer's acceptance of %(order)s, signed by %(signer)s on %(date)s "
+                "(UTC). %(next)s",
                 document=document,
                 order=self._get_html_link(),
                 signer=acceptance.signer_name,
                 date=fields.Datetime.to_string(acceptance.signed_on),
+                next=self.env._("Review it, then press Confirm & Send.") if reviewed else after_label,
             ),
             author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",
@@ -515,6 +707,13 @@ class SaleOrder(models.Model):
                 "%(document)s %(invoice)s created as a draft from the customer's acceptance, waiting for review.",
                 document=document,
                 invoice=invoice._get_html_link(),
+            )
+            if reviewed
+            else self.env._(
+                "%(document)s %(invoice)s created from the customer's acceptance (%(after)s).",
+                document=document,
+                invoice=invoice._get_html_link(),
+                after=after_label,
             ),
             author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",

@@ -5,6 +5,8 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES
+
 _logger = logging.getLogger(__name__)
 
 # What the system may still change once an acceptance exists: its outcome and the certificate rendered from it.
@@ -86,6 +88,15 @@ class SaleOrderAcceptance(models.Model):
         string="Invoice on Signature",
         readonly=True,
         help="Whether the acceptance was to produce an invoice.",
+    )
+    # The order's policies when it was signed: what this acceptance invoices, whatever changes afterwards.
+    auto_invoice_amount = fields.Selection(
+        selection=AMOUNT_POLICIES, string="Invoice at Signature", readonly=True, default="full"
+    )
+    auto_invoice_deposit_percentage = fields.Float(string="Deposit (%)", readonly=True)
+    auto_invoice_deposit_amount = fields.Float(string="Deposit Amount", readonly=True, help="In the order's currency.")
+    auto_invoice_after = fields.Selection(
+        selection=AFTER_POLICIES, string="After Creating the Invoice", readonly=True, default="draft"
     )
     state = fields.Selection(
         selection=[

@@ -35,6 +35,27 @@ class SaleOrderLine(models.Model):
         orders.exists()._auto_invoice_check_signed_content()
         return res
 
+    @api.depends("order_id.auto_invoice_acceptance_id.state", "order_id.auto_invoice_acceptance_id.invoice_ids")
+    def _compute_qty_to_invoice(self):
+        res = super()._compute_qty_to_invoice()
+        # Invoiced in full at the signature: a product invoiced on delivery then counts like one invoiced on order,
+        # so that nothing is left to invoice (and Create Invoice proposes no credit note) for goods not delivered yet.
+        for line in self.filtered(lambda line: line._auto_invoice_invoiced_up_front()):
+            line.qty_to_invoice = line.product_uom_qty - line.qty_invoiced
+        return res
+
+    def _auto_invoice_invoiced_up_front(self):
+        self.ensure_one()
+        acceptance = self.order_id.sudo().auto_invoice_acceptance_id
+        return (
+            self.state == "sale"
+            and not self.display_type
+            and self.product_id.invoice_policy == "delivery"
+            and acceptance.auto_invoice
+            and acceptance.auto_invoice_amount == "full"
+            and bool(acceptance.invoice_ids)
+        )
+
     def _auto_invoice_is_priced_content(self):
         """Whether this line is part of what a customer signs: products and services, not sections, notes or
         down payments (which Odoo adds to a confirmed order). Override for lines another module adds after signing.

@@ -1,0 +1,25 @@
+from odoo import fields, models
+
+from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES
+
+
+class SaleOrderTemplate(models.Model):
+    """Quotations made from a template take its policies; an empty policy leaves the company's default."""
+
+    _name = "sale.order.template"
+    _inherit = ["sale.order.template", "auto_invoice.policy.mixin"]
+
+    auto_invoice_amount = fields.Selection(
+        selection=AMOUNT_POLICIES,
+        string="Invoice at Signature",
+        help="Empty: the company's default (Settings).",
+    )
+    auto_invoice_deposit_percentage = fields.Float(string="Deposit (%)")
+    auto_invoice_deposit_amount = fields.Float(
+        string="Deposit Amount", help="In the currency of the quotation made from the template."
+    )
+    auto_invoice_after = fields.Selection(
+        selection=AFTER_POLICIES,
+        string="After Creating the Invoice",
+        help="Empty: the company's default (Settings).",
+    )
