@@ -18,7 +18,7 @@ test-core:  ## Odoo's sale, sale_management and sale_loyalty test suites with au
 	scripts/test_core.sh
 
 demo:  ## End-to-end demo on a fresh database and a real server; results in demo-output/
-	scripts/demo.sh
+	scripts/demo.sh $(DEMO_ARGS)
 
 bench:  ## Odoo's own flow vs auto_invoice over HTTP (time, queries, RSS), then a race check; BENCH_ARGS="--orders 50"
 	scripts/bench.sh $(BENCH_ARGS)

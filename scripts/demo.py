@@ -26,6 +26,7 @@ class Demo:
         self.out = args.out
         self.out.mkdir(parents=True, exist_ok=True)
         self.mail = MailSink(self.client, args.sink)
+        self.deposit = args.deposit
         self.started = self.step_started = time.monotonic()
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -63,17 +64,25 @@ class Demo:
                 "partner_id": self.customer_id,
                 "require_signature": True,
                 "require_payment": False,
+                **(
+                    {"auto_invoice_amount": "percentage", "auto_invoice_deposit_percentage": self.deposit}
+                    if self.deposit
+                    else {"auto_invoice_amount": "full"}
+                ),
                 "order_line": [
                     (0, 0, {"product_id": self.service_id, "product_uom_qty": 1}),
                     (0, 0, {"product_id": self.goods_id, "product_uom_qty": 3}),
                 ],
             },
         )
-        order = self.read_one("sale.order", self.order_id, ["name", "state", "amount_total", "currency_id"])
+        order = self.read_one(
+            "sale.order", self.order_id, ["name", "state", "amount_total", "currency_id", "auto_invoice_summary"]
+        )
         self.order_name = order["name"]
         self.log(
             f"b. quotation {order['name']} (id {self.order_id}, {order['state']}): 2 lines, total "
-            f"{order['amount_total']:,.2f} {order['currency_id'][1]}, signature required"
+            f"{order['amount_total']:,.2f} {order['currency_id'][1]}, signature required; at signature: "
+            f"{order['auto_invoice_summary']}"
         )
 
     def send_quotation(self):
@@ -213,6 +222,12 @@ def add_demo_arguments(parser):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_demo_arguments(parser)
+    parser.add_argument(
+        "--deposit",
+        type=float,
+        metavar="PERCENT",
+        help="invoice a deposit of PERCENT %% at signature (Odoo's down-payment lines) instead of the whole quotation",
+    )
     parser.add_argument(
         "--stop-after-send-quotation",
         action="store_true",

@@ -13,7 +13,7 @@ trap stop_servers EXIT
 
 serve_fresh "$DB" "$MODULES" "$OUT" --max-cron-threads 0
 echo "demo: Odoo serves $DB on http://127.0.0.1:$PORT, mail goes to the SMTP sink on port $SINK_PORT"
-"$VENV/bin/python" "$ROOT/scripts/demo.py" --url "http://127.0.0.1:$PORT" --db "$DB" --sink "$OUT/mail" --out "$OUT"
+"$VENV/bin/python" "$ROOT/scripts/demo.py" --url "http://127.0.0.1:$PORT" --db "$DB" --sink "$OUT/mail" --out "$OUT" "$@"
 errors=$(log_errors "$OUT/odoo-server.log")
 ((errors == 0)) || die "the demo passed but Odoo logged $errors ERROR/CRITICAL line(s) (demo-output/odoo-server.log)"
 echo "demo: results in demo-output/ (PDF, quotation.eml, invoice.eml, mail/, Odoo logs)"

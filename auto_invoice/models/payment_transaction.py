@@ -12,7 +12,9 @@ class PaymentTransaction(models.Model):
         invoice it is to be matched with.
         """
         by_acceptance = self.filtered(
-            lambda tx: tx.sale_order_ids
-            and all(order.sudo().auto_invoice_acceptance_id.auto_invoice for order in tx.sale_order_ids)
+            lambda tx: (
+                tx.sale_order_ids
+                and all(order.sudo().auto_invoice_acceptance_id.auto_invoice for order in tx.sale_order_ids)
+            )
         )
         return super(PaymentTransaction, self - by_acceptance)._invoice_sale_orders()

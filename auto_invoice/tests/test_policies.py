@@ -50,24 +50,40 @@ class TestAutoInvoicePolicies(AutoInvoiceCommon):
     def test_company_defaults_template_prefills_quotation_overrides(self):
         company = self.env.company
         company.write({"auto_invoice_amount": "fixed", "auto_invoice_deposit_amount": 200.0})
-        template = self.env["sale.order.template"].create({
-            "name": "Website project",
-            "auto_invoice_amount": "percentage",
-            "auto_invoice_deposit_percentage": 40.0,
-            "auto_invoice_after": "post",
-        })
+        template = self.env["sale.order.template"].create(
+            {
+                "name": "Website project",
+                "auto_invoice_amount": "percentage",
+                "auto_invoice_deposit_percentage": 40.0,
+                "auto_invoice_after": "post",
+            }
+        )
 
         from_company = self._create_quotation()
         from_template = self._create_quotation(sale_order_template_id=template.id)
         overridden = self._create_quotation(sale_order_template_id=template.id)
         overridden.write({"auto_invoice_amount": "full", "auto_invoice_after": "draft"})
 
-        self.assertRecordValues(from_company, [{
-            "auto_invoice_amount": "fixed", "auto_invoice_deposit_amount": 200.0, "auto_invoice_after": "draft",
-        }])
-        self.assertRecordValues(from_template, [{
-            "auto_invoice_amount": "percentage", "auto_invoice_deposit_percentage": 40.0, "auto_invoice_after": "post",
-        }])
+        self.assertRecordValues(
+            from_company,
+            [
+                {
+                    "auto_invoice_amount": "fixed",
+                    "auto_invoice_deposit_amount": 200.0,
+                    "auto_invoice_after": "draft",
+                }
+            ],
+        )
+        self.assertRecordValues(
+            from_template,
+            [
+                {
+                    "auto_invoice_amount": "percentage",
+                    "auto_invoice_deposit_percentage": 40.0,
+                    "auto_invoice_after": "post",
+                }
+            ],
+        )
         for order in from_company | from_template | overridden:
             self._sign_in_backend(order)
         self.assertEqual(from_company.auto_invoice_id.amount_total, 200.0)
@@ -77,13 +93,24 @@ class TestAutoInvoicePolicies(AutoInvoiceCommon):
         self.assertEqual(overridden.auto_invoice_id.state, "draft")
 
     def test_policies_in_settings(self):
-        settings = self.env["res.config.settings"].create({
-            "auto_invoice_amount": "percentage", "auto_invoice_deposit_percentage": 25.0, "auto_invoice_after": "send",
-        })
+        settings = self.env["res.config.settings"].create(
+            {
+                "auto_invoice_amount": "percentage",
+                "auto_invoice_deposit_percentage": 25.0,
+                "auto_invoice_after": "send",
+            }
+        )
         settings.execute()
-        self.assertRecordValues(self.env.company, [{
-            "auto_invoice_amount": "percentage", "auto_invoice_deposit_percentage": 25.0, "auto_invoice_after": "send",
-        }])
+        self.assertRecordValues(
+            self.env.company,
+            [
+                {
+                    "auto_invoice_amount": "percentage",
+                    "auto_invoice_deposit_percentage": 25.0,
+                    "auto_invoice_after": "send",
+                }
+            ],
+        )
 
     def test_quotation_and_consent_say_what_is_invoiced(self):
         order = self._create_quotation(
@@ -136,8 +163,13 @@ class TestAutoInvoicePolicies(AutoInvoiceCommon):
 
     def test_deposit_is_split_by_tax_and_the_final_invoice_deducts_it(self):
         reduced_tax = self.env["account.tax"].create({"name": "Reduced 6%", "amount": 6.0, "type_tax_use": "sale"})
-        book = self._create_product(name="Guide", type="service", invoice_policy="order", lst_price=80.0,
-                                    taxes_id=[Command.set(reduced_tax.ids)])
+        book = self._create_product(
+            name="Guide",
+            type="service",
+            invoice_policy="order",
+            lst_price=80.0,
+            taxes_id=[Command.set(reduced_tax.ids)],
+        )
         order = self._create_quotation(
             lines=[(self.service, 2.0), (book, 5.0)],
             fiscal_position_id=False,
@@ -149,7 +181,9 @@ class TestAutoInvoicePolicies(AutoInvoiceCommon):
         deposit = self.assertInvoicedOnce(order)
         for tax in order.order_line.tax_ids:
             with self.subTest(tax=tax.name):
-                signed_base = sum(order.order_line.filtered(lambda line, t=tax: t in line.tax_ids).mapped("price_subtotal"))
+                signed_base = sum(
+                    order.order_line.filtered(lambda line, t=tax: t in line.tax_ids).mapped("price_subtotal")
+                )
                 deposit_base = sum(
                     deposit.invoice_line_ids.filtered(lambda line, t=tax: t in line.tax_ids).mapped("price_subtotal")
                 )
@@ -219,9 +253,11 @@ class TestAutoInvoicePolicies(AutoInvoiceCommon):
 
         self.assertEqual(order.invoice_status, "invoiced")
         self.assertEqual(order.order_line.mapped("qty_to_invoice"), [0.0, 0.0])
-        wizard = self.env["sale.advance.payment.inv"].with_context(
-            active_model="sale.order", active_ids=order.ids
-        ).create({"advance_payment_method": "delivered"})
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=order.ids)
+            .create({"advance_payment_method": "delivered"})
+        )
         with self.assertRaisesRegex(UserError, "No items are available to invoice"):
             wizard.create_invoices()
         self.assertInvoicedOnce(order)
