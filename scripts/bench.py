@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Benchmark of auto_invoice against Odoo's own flow, over HTTP on a running server, then a race check.
+"""Benchmark of auto_invoice against Odoo's own flow, over HTTP on two running servers, then a race check.
 
-Odoo's flow: the customer signs on the portal (the order is confirmed), then the salesperson invoices it by hand.
-auto_invoice: the customer signs and the same request confirms the order and creates the draft invoice.
-Run by scripts/bench.sh (fresh database, real threaded server, SMTP sink). Prints medians and p90, SQL queries per
-request (read from the server's access log) and the server's RSS; it asserts no timing, and fails only when the race
+Odoo's flow, on a database without auto_invoice: the customer signs on the portal (the order is confirmed), then the
+salesperson invoices it by hand. auto_invoice, on a database with it: the customer signs and the same request records
+the acceptance (evidence, certificate), confirms the order and creates the draft invoice.
+Run by scripts/bench.sh (fresh databases, real threaded servers, SMTP sink). Prints medians and p90, SQL queries per
+request (read from each server's access log) and each server's RSS; it asserts no timing, and fails only when the race
 check finds an order with no invoice or more than one.
 """
 
@@ -54,21 +55,29 @@ class ServerLog:
         return sum(counts)
 
 
+class Server:
+    """One server of the comparison: its HTTP client, its log (query counts) and its process (RSS)."""
+
+    def __init__(self, url, db, log, pid):
+        self.client = OdooClient(url, db)
+        self.log = ServerLog(log)
+        self.process = psutil.Process(pid)
+        self.data = None
+
+    def rss(self):
+        return self.process.memory_info().rss
+
+
 class Bench:
     def __init__(self, args):
-        self.client = OdooClient(args.url, args.db)
+        self.servers = {
+            ODOO: Server(args.odoo_url, args.odoo_db, args.odoo_log, args.odoo_pid),
+            AUTO: Server(args.url, args.db, args.log, args.pid),
+        }
         self.login, self.password = args.login, args.password
-        self.log = ServerLog(args.log)
-        self.server = psutil.Process(args.pid)
         self.signature = signature_png()
         self.rss_growth = {ODOO: 0, AUTO: 0}
         self.step_started = time.monotonic()
-
-    def rpc(self, model, method, *args, **kwargs):
-        return self.client.rpc(model, method, *args, **kwargs)
-
-    def rss(self):
-        return self.server.memory_info().rss
 
     def say(self, message):
         """One line, prefixed with the time since the previous one."""
@@ -78,24 +87,26 @@ class Bench:
 
     # --- setup ----------------------------------------------------------------------------------------------------
     def setup(self):
-        self.client.authenticate(self.login, self.password)
-        self.data = seed(self.client)
-        check_sales_journal(self.client)
-        self.say(f"company, customer and products set up (company id {self.data.company_id})")
+        for kind, server in self.servers.items():
+            server.client.authenticate(self.login, self.password)
+            server.data = seed(server.client)
+            check_sales_journal(server.client)
+            self.say(f"{kind}: company, customer and products set up (company id {server.data.company_id})")
 
-    def create_orders(self, count, auto):
+    def create_orders(self, kind, count):
         """count quotations in state 'sent', signature required, no payment; returns [(id, access_token)]."""
-        return create_sent_quotations(self.client, self.data, count, auto)
+        server = self.servers[kind]
+        return create_sent_quotations(server.client, server.data, count, auto=True if kind == AUTO else None)
 
     # --- what is measured -----------------------------------------------------------------------------------------
-    def accept(self, order):
+    def accept(self, kind, order):
         """The customer's signing request, as an anonymous visitor holding the link; returns the portal's answer."""
         order_id, token = order
-        return self.client.portal_accept(order_id, token, SIGNER, self.signature)
+        return self.servers[kind].client.portal_accept(order_id, token, SIGNER, self.signature)
 
-    def sign(self, order):
+    def sign(self, kind, order):
         started = time.perf_counter()
-        result = self.accept(order)
+        result = self.accept(kind, order)
         elapsed = (time.perf_counter() - started) * 1000
         if result.get("error"):
             raise BenchError(f"the portal refused to sign order {order[0]}: {result['error']}")
@@ -106,17 +117,19 @@ class Bench:
         context = {"active_model": "sale.order", "active_ids": [order_id], "active_id": order_id}
         wizard_values = {"advance_payment_method": "delivered"}
         started = time.perf_counter()
-        wizard = self.rpc("sale.advance.payment.inv", "create", wizard_values, context=context)
-        self.rpc("sale.advance.payment.inv", "create_invoices", [wizard], context=context)
+        rpc = self.servers[ODOO].client.rpc
+        wizard = rpc("sale.advance.payment.inv", "create", wizard_values, context=context)
+        rpc("sale.advance.payment.inv", "create_invoices", [wizard], context=context)
         return (time.perf_counter() - started) * 1000
 
     def run_one(self, kind, order):
-        rss = self.rss()
-        sample = {"sign": self.sign(order), "sign_queries": self.log.queries(f"/my/orders/{order[0]}/accept")}
+        server = self.servers[kind]
+        rss = server.rss()
+        sample = {"sign": self.sign(kind, order), "sign_queries": server.log.queries(f"/my/orders/{order[0]}/accept")}
         if kind == ODOO:
             sample["invoice"] = self.invoice_by_hand(order[0])
-            sample["invoice_queries"] = self.log.queries("/sale.advance.payment.inv/", expected=2)
-        self.rss_growth[kind] += self.rss() - rss
+            sample["invoice_queries"] = server.log.queries("/sale.advance.payment.inv/", expected=2)
+        self.rss_growth[kind] += server.rss() - rss
         return sample
 
     def series(self, orders):
@@ -130,11 +143,14 @@ class Bench:
 
     def check_invoiced(self, orders):
         """The benchmark measured what it claims: every order confirmed, invoiced by hand or by auto_invoice."""
-        fields = ["state", "invoice_ids", "auto_invoice_state"]
-        for kind, auto_invoice_state in ((ODOO, False), (AUTO, "done")):
-            for order in self.rpc("sale.order", "read", [i for i, _token in orders[kind]], fields=fields):
-                found = (order["state"], len(order["invoice_ids"]), order["auto_invoice_state"])
-                if found != ("sale", 1, auto_invoice_state):
+        for kind, fields, expected in (
+            (ODOO, ["state", "invoice_ids"], ("sale", 1)),
+            (AUTO, ["state", "invoice_ids", "auto_invoice_state"], ("sale", 1, "done")),
+        ):
+            rpc = self.servers[kind].client.rpc
+            for order in rpc("sale.order", "read", [i for i, _token in orders[kind]], fields=fields):
+                found = (order["state"], len(order["invoice_ids"]), *(order[field] for field in fields[2:]))
+                if found != expected:
                     raise BenchError(f"{kind} order {order['id']} is not as expected after the series: {order}")
 
 
@@ -144,7 +160,7 @@ def stats(values):
     return f"{median:.0f} / {statistics.quantiles(values, n=10, method='inclusive')[-1]:.0f} ms", median
 
 
-def report(samples, rss_growth, rss_range):
+def report(samples, rss_growth, rss_ranges):
     odoo, auto = samples[ODOO], samples[AUTO]
     (o_sign, o_sign_ms), (a_sign, a_sign_ms) = stats([s["sign"] for s in odoo]), stats([s["sign"] for s in auto])
     (o_inv, _ms), (o_total, o_total_ms) = (
@@ -166,17 +182,24 @@ def report(samples, rss_growth, rss_range):
         f"queries for signing + invoicing: odoo {o_q:.0f} + {o_inv_q:.0f}, auto_invoice {a_q:.0f}, "
         f"ratio {a_q / (o_q + o_inv_q):.2f}"
     )
+    ranges = ", ".join(
+        f"{kind} {first / 2**20:.0f} to {last / 2**20:.0f} MiB" for kind, (first, last) in rss_ranges.items()
+    )
     print(
         f"server RSS growth over the series: odoo {mib[ODOO]:+.1f} MiB, auto_invoice {mib[AUTO]:+.1f} MiB "
-        f"(summed per order; the process went from {rss_range[0] / 2**20:.0f} to {rss_range[1] / 2**20:.0f} MiB)"
+        f"(summed per order; the processes went: {ranges})"
     )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_server_arguments(parser)
-    parser.add_argument("--log", type=Path, required=True, help="the server's log file (log level info)")
-    parser.add_argument("--pid", type=int, required=True, help="the Odoo server's process id")
+    add_server_arguments(parser)  # the server with auto_invoice, and the admin's login on both
+    parser.add_argument("--log", type=Path, required=True, help="its log file (log level info)")
+    parser.add_argument("--pid", type=int, required=True, help="its process id")
+    parser.add_argument("--odoo-url", required=True, help="the server of Odoo's own flow (no auto_invoice)")
+    parser.add_argument("--odoo-db", required=True, help="its database")
+    parser.add_argument("--odoo-log", type=Path, required=True, help="its log file (log level info)")
+    parser.add_argument("--odoo-pid", type=int, required=True, help="its process id")
     parser.add_argument("--orders", type=int, default=20, help="measured orders of each kind (default 20)")
     parser.add_argument("--race", type=int, default=10, help="orders signed twice at once (default 10)")
     args = parser.parse_args()
@@ -186,17 +209,17 @@ def main():
     try:
         bench.setup()
         count = WARMUP + args.orders
-        orders = {ODOO: bench.create_orders(count, auto=False), AUTO: bench.create_orders(count, auto=True)}
-        race_orders = bench.create_orders(args.race, auto=True)
+        orders = {ODOO: bench.create_orders(ODOO, count), AUTO: bench.create_orders(AUTO, count)}
+        race_orders = bench.create_orders(AUTO, args.race)
         bench.say(f"{2 * count + args.race} quotations created and marked as sent (3 lines each)")
         bench.series({kind: rows[:WARMUP] for kind, rows in orders.items()})
         bench.rss_growth = {ODOO: 0, AUTO: 0}
         bench.say(f"warm-up: {WARMUP} orders of each kind signed (and invoiced), not measured")
-        rss_before = bench.rss()
+        rss_before = {kind: server.rss() for kind, server in bench.servers.items()}
         samples = bench.series({kind: rows[WARMUP:] for kind, rows in orders.items()})
         bench.say(f"measured: {args.orders} orders of each kind, interleaved")
-        report(samples, bench.rss_growth, (rss_before, bench.rss()))
-        lines, passed = race(bench.client, race_orders, bench.signature)
+        report(samples, bench.rss_growth, {kind: (rss, bench.servers[kind].rss()) for kind, rss in rss_before.items()})
+        lines, passed = race(bench.servers[AUTO].client, race_orders, bench.signature)
     except (BenchError, OdooError, requests.RequestException) as exc:
         bench.say(f"FAILED: {exc}")
         sys.exit(1)

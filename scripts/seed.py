@@ -83,7 +83,8 @@ def check_sales_journal(client):
 
 def create_sent_quotations(client, data, count, auto):
     """count quotations of 3 lines (service x1, consumable x3, service x2), signature required, no payment,
-    Invoice on Signature set to auto, marked as sent; returns [(id, access_token)]."""
+    Invoice on Signature set to auto (left out when None: a database without auto_invoice), marked as sent;
+    returns [(id, access_token)]."""
     lines = [
         (0, 0, {"product_id": product, "product_uom_qty": qty})
         for product, qty in ((data.service_id, 1), (data.goods_id, 3), (data.service_id, 2))
@@ -92,7 +93,7 @@ def create_sent_quotations(client, data, count, auto):
         "partner_id": data.customer_id,
         "require_signature": True,
         "require_payment": False,
-        "auto_invoice_on_signature": auto,
+        **({} if auto is None else {"auto_invoice_on_signature": auto}),
         "order_line": lines,
     }
     ids = client.rpc("sale.order", "create", [values] * count)
