@@ -14,6 +14,7 @@
         "security/sale_order_acceptance_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
         "report/sale_order_acceptance_report.xml",
         "views/res_config_settings_views.xml",
         "views/sale_order_acceptance_views.xml",

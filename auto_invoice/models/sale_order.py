@@ -417,7 +417,7 @@ class SaleOrder(models.Model):
         if self.auto_invoice_on_signature and self.state in ("draft", "sent") and not self._has_to_be_paid():
             self._validate_order()
         acceptance = self._auto_invoice_create_acceptance_sudo(evidence, document)
-        acceptance._attach_certificate()
+        acceptance._trigger_certificates()  # rendered by a cron once this transaction commits
         if self.state == "sale":
             self._auto_invoice_create()
         return acceptance

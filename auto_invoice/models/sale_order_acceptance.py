@@ -208,11 +208,25 @@ class SaleOrderAcceptance(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
 
-    def _attach_certificate(self):
-        """Render the certificate of acceptance, keep it, and post it on the order.
+    @api.model
+    def _cron_attach_certificates(self, batch_size=50):
+        """Render the certificates of the acceptances that have none yet (triggered by each signature).
 
-        A failure (no PDF engine, say) is logged and noted: the certificate can be printed again at any time from the
-        acceptance, whose evidence never changes.
+        Out of the customer's signing request: the certificate is drawn from the acceptance alone, which never
+        changes, so rendering it a moment later gives the same document. An acceptance whose rendering fails is
+        tried again at the next run.
+        """
+        acceptances = self.search([("certificate_id", "=", False), ("state", "!=", "void")], limit=batch_size)
+        self.env["ir.cron"]._commit_progress(remaining=len(acceptances))
+        for acceptance in acceptances:
+            acceptance._attach_certificate()
+            if not self.env["ir.cron"]._commit_progress(1):
+                break
+
+    def _attach_certificate(self):
+        """Render the certificate of acceptance, keep it, and post it on the order and on its invoices.
+
+        :return: whether it was rendered; a failure (no PDF engine, say) is logged, and leaves no partial copy
         """
         self.ensure_one()
         acceptance = self.sudo()
@@ -237,24 +251,22 @@ class SaleOrderAcceptance(models.Model):
                     )
                 )
                 acceptance.certificate_id = certificate
-                acceptance.order_id.message_post(
-                    body=self.env._("Certificate of acceptance %(reference)s.", reference=acceptance.name),
-                    author_id=self.env.ref("base.partner_root").id,
-                    subtype_xmlid="mail.mt_note",
-                    attachment_ids=certificate.copy({"res_model": "sale.order", "res_id": acceptance.order_id.id}).ids,
-                )
-        except Exception as error:  # the acceptance stands without its printed copy
+                for document in [acceptance.order_id, *acceptance.invoice_ids.filtered(lambda m: m.state != "cancel")]:
+                    document.message_post(
+                        body=self.env._("Certificate of acceptance %(reference)s.", reference=acceptance.name),
+                        author_id=self.env.ref("base.partner_root").id,
+                        subtype_xmlid="mail.mt_note",
+                        attachment_ids=certificate.copy({"res_model": document._name, "res_id": document.id}).ids,
+                    )
+        except Exception as error:  # the acceptance stands without its printed copy; the next run tries again
             _logger.warning("Certificate of acceptance %s not rendered: %s", acceptance.name, error, exc_info=True)
-            acceptance.order_id.message_post(
-                body=self.env._(
-                    "The certificate of acceptance %(reference)s could not be rendered (%(reason)s); print it from "
-                    "the acceptance.",
-                    reference=acceptance.name,
-                    reason=str(error) or repr(error),
-                ),
-                author_id=self.env.ref("base.partner_root").id,
-                subtype_xmlid="mail.mt_note",
-            )
+            return False
+        return True
+
+    @api.model
+    def _trigger_certificates(self):
+        if cron := self.env.ref("auto_invoice.ir_cron_acceptance_certificate", raise_if_not_found=False):
+            cron.sudo()._trigger()
 
     def _signed_content(self):
         """The signed priced content as a dict (see sale.order._auto_invoice_priced_content), or None."""

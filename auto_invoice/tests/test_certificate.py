@@ -24,6 +24,7 @@ class TestAutoInvoiceCertificate(AutoInvoiceCommon, HttpCase):
             }
         )
         acceptance = order.acceptance_ids
+        self.assertTrue(acceptance.with_context(force_report_rendering=True)._attach_certificate())
 
         certificate = acceptance.certificate_id.raw
         self.assertTrue(certificate.startswith(b"%PDF-"), "wkhtmltopdf rendered a real PDF")

@@ -67,6 +67,14 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         self.assertEqual(acceptance.document_id.res_model, "sale.order.acceptance")
         self.assertEqual(acceptance.content_sha256, expected_content_sha256(order))
         self.assertTrue(order.auto_invoice_content_matches)
+        self.assertFalse(acceptance.certificate_id, "not rendered while the customer waits")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search(
+                [("cron_id", "=", self.env.ref("auto_invoice.ir_cron_acceptance_certificate").id)]
+            ),
+            "the signature triggers the cron that renders it",
+        )
+        acceptance._attach_certificate()  # what the cron does (its batch loop commits, which a test may not)
         self.assertTrue(acceptance.certificate_id, "the certificate is kept with the acceptance")
         self.assertTrue(order.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("Certificate")))
         invoice = self.assertInvoicedOnce(order)
