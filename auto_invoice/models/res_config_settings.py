@@ -8,3 +8,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.auto_invoice_on_signature",
         readonly=False,
     )
+
+    # Reminders of unsigned quotations
+    sign_reminder_first_days = fields.Integer(related="company_id.sign_reminder_first_days", readonly=False)
+    sign_reminder_interval_days = fields.Integer(related="company_id.sign_reminder_interval_days", readonly=False)
+    sign_reminder_max_count = fields.Integer(related="company_id.sign_reminder_max_count", readonly=False)
