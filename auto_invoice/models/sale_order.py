@@ -829,14 +829,15 @@ class SaleOrder(models.Model):
         self.ensure_one()
         template = self.env.ref("auto_invoice.mail_template_sign_reminder")
         # Queued, not sent inside the cron's transaction: the mail queue sends it after the commit.
-        author = self.user_id.partner_id or self.company_id.partner_id
+        # The author follows the template's sender (the salesperson), not the cron's user.
         self.with_context(mail_notify_force_send=False).message_post_with_source(
             template,
             subtype_xmlid="mail.mt_comment",
             message_type="comment",
-            author_id=author.id,
         )
-        self.write({"sign_reminder_count": self.sign_reminder_count + 1, "sign_reminder_last_on": fields.Datetime.now()})
+        self.write(
+            {"sign_reminder_count": self.sign_reminder_count + 1, "sign_reminder_last_on": fields.Datetime.now()}
+        )
 
     def _sign_reminder_schedule_follow_up(self, today):
         """One activity for the salesperson: call the customer about this unsigned quotation."""
@@ -844,19 +845,17 @@ class SaleOrder(models.Model):
         activity_type = self.env.ref("auto_invoice.mail_activity_type_sign_follow_up", raise_if_not_found=False)
         responsible = self._auto_invoice_responsible()
         if activity_type and responsible:
-            expired = self.validity_date and self.validity_date < today
+            if self.validity_date and self.validity_date < today:
+                note = self.env._(
+                    "%(order)s expired on %(date)s without signature.", order=self.name, date=self.validity_date
+                )
+            else:
+                note = self.env._(
+                    "%(order)s is still unsigned after %(count)s reminder(s).",
+                    order=self.name,
+                    count=self.sign_reminder_count,
+                )
             self.activity_schedule(
-                activity_type_id=activity_type.id,
-                user_id=responsible.id,
-                date_deadline=today,
-                note=(
-                    self.env._("%(order)s expired on %(date)s without signature.", order=self.name, date=self.validity_date)
-                    if expired
-                    else self.env._(
-                        "%(order)s is still unsigned after %(count)s reminder(s).",
-                        order=self.name,
-                        count=self.sign_reminder_count,
-                    )
-                ),
+                activity_type_id=activity_type.id, user_id=responsible.id, date_deadline=today, note=note
             )
         self.sign_reminder_follow_up_on = today

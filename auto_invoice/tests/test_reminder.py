@@ -10,7 +10,8 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import freeze_time
 from odoo.tools import mute_logger
-from odoo.tools.safe_eval import datetime as safe_datetime, safe_eval
+from odoo.tools.safe_eval import datetime as safe_datetime
+from odoo.tools.safe_eval import safe_eval
 
 from .common import AutoInvoiceCommon
 
@@ -80,6 +81,7 @@ class TestSignReminder(AutoInvoiceCommon, HttpCase):
         self.assertEqual(len(mails), 2, "two emails really queued")
         self.assertEqual(set(mails.mapped("state")), {"outgoing"})
         self.assertEqual(mails.recipient_ids, self.customer)
+        self.assertEqual(set(mails.mapped("email_from")), {self.salesman.email_formatted}, "from the salesperson")
         self.assertEqual(len(order.message_ids.filtered(lambda msg: "Reminder" in (msg.subject or ""))), 2)
         self.assertFalse(self._follow_ups(order), "the last reminder gets its interval to work first")
 
