@@ -27,7 +27,7 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
 
     order_id = fields.Many2one(comodel_name="sale.order", string="Quotation", required=True, ondelete="cascade")
     signer_name = fields.Char(string="Accepted By", help="The name of the person who accepted the quotation.")
-    accepted_on = fields.Datetime(string="Accepted On", required=True, default=fields.Datetime.now)
+    accepted_on = fields.Datetime(required=True, default=fields.Datetime.now)
     method = fields.Selection(
         selection=[("paper", "Signed on Paper"), ("phone", "By Phone"), ("email", "By Email")],
         string="Accepted",
