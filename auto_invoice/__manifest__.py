@@ -22,6 +22,11 @@
         "views/sale_order_template_views.xml",
         "views/account_move_views.xml",
         "views/sale_portal_templates.xml",
+        # Unsigned quotations: reminders, offline acceptance, follow-up
+        "data/sign_reminder_data.xml",
+        "data/mail_template_reminder.xml",
+        "wizard/sale_order_offline_acceptance_views.xml",
+        "views/sale_order_reminder_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

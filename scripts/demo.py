@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end demo of auto_invoice, talking to a running Odoo over HTTP only.
 
-Quotation -> emailed -> signed on the portal by the customer -> draft invoice -> "Confirm & Send" -> PDF by email.
+Quotation -> emailed -> signed on the portal by the customer -> draft invoice -> "Confirm & Send" -> PDF by email;
+then an unsigned quotation -> the reminder cron -> a reminder email.
 Run by scripts/demo.sh (fresh database, real server, SMTP sink); prints one line per step with its duration.
 """
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -180,6 +182,46 @@ class Demo:
         )
         return attached[0].get_filename()
 
+    def remind_unsigned(self):
+        """A second quotation, sent 3 days ago and still unsigned: the reminder cron emails the customer."""
+        order_id = self.rpc(
+            "sale.order",
+            "create",
+            {
+                "partner_id": self.customer_id,
+                "require_signature": True,
+                "require_payment": False,
+                "order_line": [(0, 0, {"product_id": self.service_id, "product_uom_qty": 2})],
+            },
+        )
+        self.rpc("sale.order", "action_quotation_sent", [order_id])
+        order = self.read_one("sale.order", order_id, ["name", "sign_reminder_first_days"])
+        days = order["sign_reminder_first_days"]
+        sent_on = self.rpc("sale.order", "read", [order_id], ["sign_reminder_sent_on"])[0]["sign_reminder_sent_on"]
+        # Back-date the sending instead of waiting: the cadence counts from sign_reminder_sent_on.
+        earlier = datetime.strptime(sent_on, "%Y-%m-%d %H:%M:%S") - timedelta(days=days)
+        self.rpc("sale.order", "write", [order_id], {"sign_reminder_sent_on": earlier.strftime("%Y-%m-%d %H:%M:%S")})
+        cron = self.rpc(
+            "ir.model.data",
+            "search_read",
+            [("module", "=", "auto_invoice"), ("name", "=", "ir_cron_sign_reminder")],
+            fields=["res_id"],
+        )[0]["res_id"]
+        self.rpc("ir.cron", "method_direct_trigger", [cron])
+        path, message = self.mail.wait_for(
+            lambda m: "Reminder" in str(m["subject"]) and order["name"] in str(m["subject"]), "reminder email"
+        )
+        (self.out / "reminder.eml").write_bytes(path.read_bytes())
+        body = message.get_body(("html",)).get_content()
+        if f"/my/orders/{order_id}?access_token=" not in body:
+            raise OdooError("the reminder email carries no review-and-sign link")
+        count = self.read_one("sale.order", order_id, ["sign_reminder_count"])["sign_reminder_count"]
+        self.log(
+            f"h. quotation {order['name']} sent {days} days ago and unsigned: the reminder cron emailed "
+            f"{message['to']}: '{message['subject']}' with its Review & Sign link ({count} reminder sent; saved "
+            f"{os.path.relpath(self.out / 'reminder.eml')})"
+        )
+
 
 def check_pdf(data, what, needles):
     """Check that a PDF shows each of needles; returns how the text was read."""
@@ -246,6 +288,7 @@ def main():
         demo.show_invoice()
         demo.confirm_and_send()
         attachment = demo.download_pdf()
+        demo.remind_unsigned()
     except (OdooError, requests.RequestException, subprocess.CalledProcessError, OSError) as exc:
         demo.log(f"FAILED: {exc}")
         sys.exit(1)

@@ -16,4 +16,4 @@ echo "demo: Odoo serves $DB on http://127.0.0.1:$PORT, mail goes to the SMTP sin
 "$VENV/bin/python" "$ROOT/scripts/demo.py" --url "http://127.0.0.1:$PORT" --db "$DB" --sink "$OUT/mail" --out "$OUT" "$@"
 errors=$(log_errors "$OUT/odoo-server.log")
 ((errors == 0)) || die "the demo passed but Odoo logged $errors ERROR/CRITICAL line(s) (demo-output/odoo-server.log)"
-echo "demo: results in demo-output/ (PDF, quotation.eml, invoice.eml, mail/, Odoo logs)"
+echo "demo: results in demo-output/ (PDF, quotation.eml, invoice.eml, reminder.eml, mail/, Odoo logs)"

@@ -117,6 +117,18 @@ class SaleOrderAcceptance(models.Model):
         readonly=True,
     )
     certificate_id = fields.Many2one(comodel_name="ir.attachment", readonly=True)
+    # Offline acceptances (sale.order.offline.acceptance): what the salesperson recorded; signed_on is when.
+    accepted_on = fields.Datetime(
+        string="Accepted On (UTC)",
+        readonly=True,
+        help="When the customer accepted, as recorded by the salesperson for an offline acceptance.",
+    )
+    offline_method = fields.Selection(
+        selection=[("paper", "Signed on Paper"), ("phone", "By Phone"), ("email", "By Email")],
+        string="Accepted",
+        readonly=True,
+        help="How the customer accepted an offline acceptance.",
+    )
 
     # At most one live acceptance per order, whatever process inserts it.
     _one_live_per_order = models.UniqueIndex(

@@ -2,7 +2,9 @@ from . import test_acceptance
 from . import test_certificate
 from . import test_evidence
 from . import test_failure
+from . import test_offline_acceptance
 from . import test_payment
 from . import test_policies
 from . import test_portal
+from . import test_reminder
 from . import test_send

@@ -1,0 +1,142 @@
+import base64
+import binascii
+import io
+
+from PIL import Image, ImageDraw, ImageFont
+
+from odoo import fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.mimetypes import guess_mimetype
+
+from ..models.sale_order import caller_records_acceptance
+
+SIGNATURE_MAX_BYTES = 10 * 1024 * 1024
+STAMP_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+SIGNATURE_MIMETYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # no SVG: it can carry scripts
+
+
+class SaleOrderOfflineAcceptance(models.TransientModel):
+    """Record that the customer accepted a quotation outside the portal (on paper, by phone, by email).
+
+    The acceptance goes through the same path as a portal signature (`sale.order._auto_invoice_record_acceptance`):
+    same evidence with the channel `offline`, same confirmation and automatic invoice, same policies.
+    """
+
+    _name = "sale.order.offline.acceptance"
+    _description = "Record an Offline Acceptance"
+
+    order_id = fields.Many2one(comodel_name="sale.order", string="Quotation", required=True, ondelete="cascade")
+    signer_name = fields.Char(string="Accepted By", help="The name of the person who accepted the quotation.")
+    accepted_on = fields.Datetime(required=True, default=fields.Datetime.now)
+    method = fields.Selection(
+        selection=[("paper", "Signed on Paper"), ("phone", "By Phone"), ("email", "By Email")],
+        string="Accepted",
+        required=True,
+        default="paper",
+    )
+    signature = fields.Binary(
+        string="Signature or Signed Scan",
+        attachment=False,
+        help="Optional: an image of the signature or of the signed quotation (PNG, JPEG, GIF or WebP, 10 MB at most).",
+    )
+    signature_filename = fields.Char()
+    note = fields.Text(help="How and where the customer accepted; kept with the acceptance's evidence.")
+
+    def action_record(self):
+        """Check everything first, then record the acceptance as a portal signature would; changes nothing on error."""
+        self.ensure_one()
+        order = self.order_id
+        order.check_access("write")
+        if error := order._auto_invoice_signature_refusal():
+            raise UserError(error)
+        if order.sudo().auto_invoice_acceptance_id:
+            raise UserError(self.env._("%(order)s is already accepted.", order=order.display_name))
+        signer = order._auto_invoice_check_signer_name(self.signer_name)
+        if self.accepted_on > fields.Datetime.now():
+            raise ValidationError(self.env._("The date of the acceptance cannot be in the future."))
+        upload = self._check_signature_upload()
+        # The order needs an image to count as signed for Odoo (no second signature on the portal, shown as signed):
+        # the upload, else a stamp that says how it was accepted, never an imitation of a handwritten signature.
+        image = upload or self._stamp_image(signer)
+        with caller_records_acceptance():
+            order.write({"signed_by": signer, "signature": base64.b64encode(image)})
+        acceptance = order._auto_invoice_record_acceptance(
+            {
+                "channel": "offline",
+                "user_id": self.env.uid,
+                "consent_text": self._consent_text(signer),
+                "accepted_on": self.accepted_on,
+                "offline_method": self.method,
+            }
+        )
+        order.message_post(
+            body=self.env._(
+                "Offline acceptance %(reference)s recorded: %(consent)s",
+                reference=acceptance.sudo().name,
+                consent=self._consent_text(signer),
+            ),
+            attachments=[(self.signature_filename or "signature", upload)] if upload else None,
+            subtype_xmlid="mail.mt_note",
+        )
+        return {"type": "ir.actions.act_window_close"}
+
+    def _check_signature_upload(self):
+        """The uploaded file's bytes, or None; a clear error unless it is an image of 10 MB at most."""
+        if not self.signature:
+            return None
+        try:
+            raw = base64.b64decode(self.signature, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError(self.env._("The uploaded signature is not a valid file.")) from None
+        if len(raw) > SIGNATURE_MAX_BYTES:
+            raise ValidationError(
+                self.env._(
+                    "The uploaded signature is too large (%(size)s MB): upload an image of 10 MB at most.",
+                    size=round(len(raw) / 1024 / 1024, 1),
+                )
+            )
+        if guess_mimetype(raw) not in SIGNATURE_MIMETYPES:
+            raise ValidationError(
+                self.env._("The uploaded signature must be an image (PNG, JPEG, GIF or WebP): scan the paper as one.")
+            )
+        try:
+            with Image.open(io.BytesIO(raw)) as image:
+                image.verify()
+        except Exception:  # Pillow raises many kinds of errors for a broken file
+            raise ValidationError(self.env._("The uploaded signature is not a readable image.")) from None
+        return raw
+
+    def _consent_text(self, signer):
+        """How the quotation was accepted, stored as the acceptance's consent text."""
+        method = dict(self._fields["method"]._description_selection(self.env))[self.method]
+        text = self.env._(
+            "Accepted offline (%(method)s) by %(signer)s on %(date)s (UTC); recorded by %(user)s.",
+            method=method,
+            signer=signer,
+            date=fields.Datetime.to_string(self.accepted_on),
+            user=self.env.user.name,
+        )
+        if note := (self.note or "").strip():
+            text += "\n" + self.env._("Note: %(note)s", note=note)
+        return text
+
+    def _stamp_image(self, signer):
+        """A PNG stamp for an acceptance recorded without an image: who accepted, how and when."""
+        lines = [
+            self.env._("Accepted offline"),
+            signer,
+            f"{dict(self._fields['method']._description_selection(self.env))[self.method]}, "
+            f"{fields.Date.to_string(self.accepted_on.date())}",
+        ]
+        try:
+            font = ImageFont.truetype(STAMP_FONT, 22)
+        except OSError:  # Debian's fonts-dejavu-core missing: Pillow's own small bitmap font
+            font = ImageFont.load_default()
+        image = Image.new("RGB", (560, 130), "white")
+        draw = ImageDraw.Draw(image)
+        draw.rectangle([(2, 2), (557, 127)], outline="#1f4e79", width=3)
+        for index, line in enumerate(lines):
+            draw.text((18, 12 + index * 36), line[:40], fill="#1f4e79", font=font)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
