@@ -20,6 +20,9 @@
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
         "views/sale_portal_templates.xml",
+        # Branded invoice and emails
+        "report/report_invoice_branded.xml",
+        "data/mail_template_branded.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -596,3 +596,13 @@ class SaleOrder(models.Model):
                 acceptance._link_invoice(self.env["account.move"].browse(invoice_id).exists())
         _logger.info("auto_invoice: %s acceptance(s) recorded for orders signed before this version", len(orders))
         return orders
+
+    # === Branded invoice and emails === #
+
+    def _find_mail_template(self):
+        # A quotation waiting for a signature is sent with the branded email and its "Review & Sign" button; Odoo's
+        # template stays for everything else (proforma, confirmed orders) and stays selectable in the Send wizard.
+        template = super()._find_mail_template()
+        if self.env.context.get("proforma") or not self._has_to_be_signed():
+            return template
+        return self.env.ref("auto_invoice.mail_template_quotation_sign", raise_if_not_found=False) or template
