@@ -70,7 +70,6 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
     def test_branded_invoice_pdf_text_layer(self):
         self.invoice.action_post()
         text = pdf_text(self._render_pdf(self.invoice))
-        open("/tmp/brand/short.pdf", "wb").write(self._render_pdf(self.invoice))  # TMPDUMP
 
         for expected in (
             "Brightline Studio",
@@ -215,7 +214,6 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
             }
         )
         pages = pdf_pages(self._render_pdf(invoice))
-        open("/tmp/brand/long.pdf", "wb").write(self._render_pdf(invoice))  # TMPDUMP
 
         self.assertGreater(len(pages), 1, "55 lines span several pages")
         for number in range(1, 56):
