@@ -167,7 +167,8 @@ class Demo:
         check_pdf(attached[0].get_content(), f"emailed {attached[0].get_filename()}", [COMPANY, name, total])
         self.log(
             f"g. downloaded GET {path} -> {os.path.relpath(pdf_path)} ({len(response.content):,} bytes; "
-            f"its text layer, read by pdftotext, has '{COMPANY}', '{name}' and '{total}'); the email carries {attached[0].get_filename()}, checked too"
+            f"its text layer, read by pdftotext, has '{COMPANY}', '{name}' and '{total}'); "
+            f"the email carries {attached[0].get_filename()}, checked too"
         )
         return attached[0].get_filename()
 

@@ -35,7 +35,11 @@ def long_invoice(client):
             "partner_id": customer[0],
             "currency_id": eur[0],
             "invoice_line_ids": [
-                (0, 0, {"name": f"Consulting block {number:02d}", "quantity": 1 + number % 3, "price_unit": 80 + number})
+                (
+                    0,
+                    0,
+                    {"name": f"Consulting block {number:02d}", "quantity": 1 + number % 3, "price_unit": 80 + number},
+                )
                 for number in range(1, LONG_LINES + 1)
             ],
         },
@@ -66,8 +70,16 @@ def email_to_png(eml, target, chromium):
         page = Path(folder, "mail.html")
         page.write_text(html)
         subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--screenshot={target}",
-             "--window-size=760,660", page.as_uri()],
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--screenshot={target}",
+                "--window-size=760,660",
+                page.as_uri(),
+            ],
             check=True,
             capture_output=True,
         )

@@ -85,8 +85,10 @@ def brand(client, company_id):
             "auto_invoice_report_design": "auto_invoice",
             "primary_color": "#1F4E79",
             "secondary_color": "#E08A1E",
-            "auto_invoice_invoice_intro": "<p>Thank you for choosing us. This invoice bills the quotation you signed.</p>",
-            "auto_invoice_invoice_closing": "<p>Questions about this invoice? Reply to its email: we answer within a day.</p>",
+            "auto_invoice_invoice_intro": "<p>Thank you for choosing us. This invoice bills the quotation you "
+            "signed.</p>",
+            "auto_invoice_invoice_closing": "<p>Questions about this invoice? Reply to its email: we answer within "
+            "a day.</p>",
         },
     )
 

@@ -117,7 +117,9 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
 
     def test_confirm_and_send_attaches_branded_pdf_with_branded_email(self):
         with self.mock_mail_gateway():
-            self.invoice.with_user(self.billing_user).with_context(force_report_rendering=True).action_auto_invoice_send()
+            self.invoice.with_user(self.billing_user).with_context(
+                force_report_rendering=True
+            ).action_auto_invoice_send()
 
         text = pdf_text(self.invoice.invoice_pdf_report_id.raw)
         self.assertIn("Brightline Studio", text)
@@ -127,7 +129,9 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
         self.assertEqual(len(sent), 1)
         body = sent[0]["body"]
         self.assertIn("View Invoice", body)
-        self.assertIn(f"/my/invoices/{self.invoice.id}?access_token=", body, "the button opens the invoice on the portal")
+        self.assertIn(
+            f"/my/invoices/{self.invoice.id}?access_token=", body, "the button opens the invoice on the portal"
+        )
         self.assertIn(self.order.name, body, "the email names the signed quotation")
         self.assertRegex(body, r"background-color:\s*#0B5394", "in the company's colour")
         self.assertInlineStylesOnly(body)
@@ -139,10 +143,7 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
         self.assertEqual(template, self.env.ref("auto_invoice.mail_template_quotation_sign"))
 
         composer = (
-            self.env["mail.compose.message"]
-            .with_user(self.salesman)
-            .with_context(action["context"])
-            .create({})
+            self.env["mail.compose.message"].with_user(self.salesman).with_context(**action["context"]).create({})
         )
         with self.mock_mail_gateway():
             composer.action_send_mail()
@@ -160,7 +161,9 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
     def test_portal_invoice_uses_selected_design(self):
         portal_user = self._create_portal_user("ai_brand_portal", self.customer)
         with self.mock_mail_gateway():
-            self.invoice.with_user(self.billing_user).with_context(force_report_rendering=True).action_auto_invoice_send()
+            self.invoice.with_user(self.billing_user).with_context(
+                force_report_rendering=True
+            ).action_auto_invoice_send()
         self.authenticate(portal_user.login, portal_user.login)
         page = self.url_open(f"/my/invoices/{self.invoice.id}")
         self.assertEqual(page.status_code, 200)
