@@ -44,3 +44,7 @@ clean:  ## Remove generated files and the demo/run/bench/pytest databases
 .PHONY: screenshots
 screenshots:  ## README screenshots in docs/screenshots/ (headless Chromium on a fresh database, dropped after)
 	scripts/screenshots.sh
+
+.PHONY: docs-images
+docs-images:  ## Page images of the branded invoice and of the emails in docs/branding/ (real renders, fresh database)
+	scripts/docs_images.sh

@@ -27,6 +27,9 @@
         "data/mail_template_reminder.xml",
         "wizard/sale_order_offline_acceptance_views.xml",
         "views/sale_order_reminder_views.xml",
+        # Branded invoice and emails
+        "report/report_invoice_branded.xml",
+        "data/mail_template_branded.xml",
     ],
     "assets": {
         "web.assets_tests": [

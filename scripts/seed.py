@@ -75,6 +75,24 @@ def seed(client):
     return SalesData(company_id, customer_id, service_id, goods_id)
 
 
+def brand(client, company_id):
+    """Select auto_invoice's branded invoice design for the company, in its colours, with an intro and a closing."""
+    client.rpc(
+        "res.company",
+        "write",
+        [company_id],
+        {
+            "auto_invoice_report_design": "auto_invoice",
+            "primary_color": "#1F4E79",
+            "secondary_color": "#E08A1E",
+            "auto_invoice_invoice_intro": "<p>Thank you for choosing us. This invoice bills the quotation you "
+            "signed.</p>",
+            "auto_invoice_invoice_closing": "<p>Questions about this invoice? Reply to its email: we answer within "
+            "a day.</p>",
+        },
+    )
+
+
 def check_sales_journal(client):
     """Raise unless the company can invoice (Odoo installs a chart of accounts with a sales journal)."""
     if not client.rpc("account.journal", "search_count", [("type", "=", "sale")]):

@@ -25,9 +25,9 @@ for manifest in $(grep -l "views/res_config_settings_views.xml" "$ODOO_SRC"/addo
 done
 
 # 3. System packages: wkhtmltopdf for PDFs, chromium for browser tests, headers to build Odoo's requirements,
-#    poppler-utils and tesseract to read PDFs back in the demo.
+#    poppler-utils to read PDFs back (pdftotext, pdftoppm) in the tests, the demo and make docs-images.
 missing=()
-for p in wkhtmltopdf chromium fonts-dejavu-core libldap2-dev libsasl2-dev libpq-dev poppler-utils tesseract-ocr tesseract-ocr-eng; do
+for p in wkhtmltopdf chromium fonts-dejavu-core libldap2-dev libsasl2-dev libpq-dev poppler-utils; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 command -v pg_isready >/dev/null || missing+=(postgresql-client)

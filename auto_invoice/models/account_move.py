@@ -165,7 +165,10 @@ class AccountMove(models.Model):
         (email unless set otherwise) and the invoice's default extra EDIs (Peppol, e-Factura... when installed)."""
         for move in self:
             move._auto_invoice_check_sending_method()
-        self.env["account.move.send"]._generate_and_send_invoices(self, allow_raising=True)
+        template = self._auto_invoice_mail_template()
+        self.env["account.move.send"]._generate_and_send_invoices(
+            self, allow_raising=True, **({"mail_template": template} if template else {})
+        )
 
     def _auto_invoice_compare(self, signed):
         """What this invoice bills differently from the `signed` priced content, one sentence per difference.
@@ -250,3 +253,22 @@ class AccountMove(models.Model):
                 )
             )
         return differences
+
+    # === Branded invoice and emails === #
+
+    def _get_name_invoice_report(self):
+        # The company's choice of design, plugged in as localisations do (account.report_invoice dispatches on it).
+        self.ensure_one()
+        if self.company_id.auto_invoice_report_design == "auto_invoice" and self.is_sale_document():
+            return "auto_invoice.report_invoice_document"
+        return super()._get_name_invoice_report()
+
+    def _auto_invoice_report_acceptance(self):
+        """The acceptance shown on the branded invoice, in sudo: the customer renders it on the portal, and the
+        acceptance is internal. Only what the customer gave is printed (their name, the date, their signature)."""
+        self.ensure_one()
+        return self.sudo().auto_invoice_acceptance_id
+
+    def _auto_invoice_mail_template(self):
+        """The branded invoice email, when the data still has it (a user may delete mail templates)."""
+        return self.env.ref("auto_invoice.mail_template_invoice", raise_if_not_found=False)

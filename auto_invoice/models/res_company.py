@@ -52,3 +52,63 @@ class ResCompany(models.Model):
         "CHECK(sign_reminder_first_days >= 0 AND sign_reminder_interval_days >= 1 AND sign_reminder_max_count >= 0)",
         "Reminders: the first one needs 0 days or more, the interval 1 day or more, and the count 0 or more.",
     )
+
+    # === Branded invoice and emails === #
+
+    auto_invoice_report_design = fields.Selection(
+        selection=[
+            ("standard", "Odoo's standard design"),
+            ("auto_invoice", "Branded (Invoice on Signature)"),
+        ],
+        string="Customer Invoice Design",
+        default="standard",
+        required=True,
+        help="The design of the customer invoice PDF: printed, attached by Send, shown on the customer portal.",
+    )
+    auto_invoice_invoice_intro = fields.Html(
+        string="Invoice Introduction",
+        translate=True,
+        help="Printed above the lines of the branded invoice, in the customer's language.",
+    )
+    auto_invoice_invoice_closing = fields.Html(
+        string="Invoice Closing Text",
+        translate=True,
+        help="Printed below the payment instructions of the branded invoice, in the customer's language.",
+    )
+
+    def _auto_invoice_brand(self):
+        """The colours and font of the branded invoice and emails, from the company's document layout.
+
+        The font: wkhtmltopdf built on unpatched Qt (Debian's) draws web fonts as outlines, without a text layer, so
+        there the documents use DejaVu, a system font (Debian's fonts-dejavu-core) that stays text; a patched build
+        keeps the company's font, with DejaVu as its fallback.
+        """
+        self.ensure_one()
+        primary = self._auto_invoice_colour(self.primary_color, "#1F3A5F")
+        secondary = self._auto_invoice_colour(self.secondary_color, "#5B7DB1")
+        red, green, blue = (int(primary[index : index + 2], 16) for index in (1, 3, 5))
+        patched_qt = self._auto_invoice_engine_is_patched()
+        font = "DejaVu Sans, sans-serif"
+        if patched_qt and self.font:
+            font = f"{self.font.replace('_', ' ')}, {font}"
+        return {
+            "primary": primary,
+            "secondary": secondary,
+            # black or white, whichever reads better on the primary colour (its perceived luminance)
+            "on_primary": "#000000" if 0.299 * red + 0.587 * green + 0.114 * blue > 150 else "#FFFFFF",
+            "font": font,
+            "patched_qt": patched_qt,
+        }
+
+    def _auto_invoice_colour(self, value, default):
+        """A #rrggbb colour safe in an inline style; `default` for anything else (empty, named, malformed)."""
+        valid = value and len(value) == 7 and value[0] == "#"
+        return value if valid and all(char in "0123456789abcdefABCDEF" for char in value[1:]) else default
+
+    def _auto_invoice_engine_is_patched(self):
+        """Whether wkhtmltopdf draws `--header-html`/`--footer-html` and web fonts as text: Odoo's own test."""
+        if "auto_invoice_patched_qt" in self.env.context:  # lets a test render the other build's branch
+            return bool(self.env.context["auto_invoice_patched_qt"])
+        from odoo.addons.base.models.ir_actions_report import _wkhtml  # noqa: PLC0415 (keeps this block apart)
+
+        return _wkhtml().is_patched_qt

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -14,3 +15,35 @@ class ResConfigSettings(models.TransientModel):
     sign_reminder_first_days = fields.Integer(related="company_id.sign_reminder_first_days", readonly=False)
     sign_reminder_interval_days = fields.Integer(related="company_id.sign_reminder_interval_days", readonly=False)
     sign_reminder_max_count = fields.Integer(related="company_id.sign_reminder_max_count", readonly=False)
+
+    # === Branded invoice and emails === #
+
+    auto_invoice_report_design = fields.Selection(
+        related="company_id.auto_invoice_report_design",
+        readonly=False,
+    )
+    auto_invoice_invoice_intro = fields.Html(
+        related="company_id.auto_invoice_invoice_intro",
+        readonly=False,
+    )
+    auto_invoice_invoice_closing = fields.Html(
+        related="company_id.auto_invoice_invoice_closing",
+        readonly=False,
+    )
+
+    def action_auto_invoice_preview_invoice(self):
+        """The branded design rendered on the company's latest customer invoice, as a PDF."""
+        self.ensure_one()
+        invoice = self.env["account.move"].search(
+            [("company_id", "=", self.company_id.id), ("move_type", "=", "out_invoice")],
+            order="invoice_date desc, id desc",
+            limit=1,
+        )
+        if not invoice:
+            raise UserError(
+                self.env._(
+                    "%(company)s has no customer invoice yet: create one (a draft is enough), then preview again.",
+                    company=self.company_id.name,
+                )
+            )
+        return self.env.ref("auto_invoice.action_report_invoice_preview").report_action(invoice)

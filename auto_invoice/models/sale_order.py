@@ -1058,3 +1058,13 @@ class SaleOrder(models.Model):
                 activity_type_id=activity_type.id, user_id=responsible.id, date_deadline=today, note=note
             )
         self.sign_reminder_follow_up_on = today
+
+    # === Branded invoice and emails === #
+
+    def _find_mail_template(self):
+        # A quotation waiting for a signature is sent with the branded email and its "Review & Sign" button; Odoo's
+        # template stays for everything else (proforma, confirmed orders) and stays selectable in the Send wizard.
+        template = super()._find_mail_template()
+        if self.env.context.get("proforma") or not self._has_to_be_signed():
+            return template
+        return self.env.ref("auto_invoice.mail_template_quotation_sign", raise_if_not_found=False) or template

@@ -8,3 +8,4 @@ from . import test_policies
 from . import test_portal
 from . import test_reminder
 from . import test_send
+from . import test_branding

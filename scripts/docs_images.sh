@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make docs-images: page images of the branded invoice (a short one, one of 55 lines) and of the emails, in
+# docs/branding/, from real renders: a fresh database, the whole demo (scripts/demo.py selects the branded design),
+# then scripts/docs_images.py (pdftoppm for the PDFs, headless Chromium for the emails). Logs and mail land in
+# DOCS_IMAGES_OUT (default /tmp/auto_invoice-docs-images); the database is dropped at the end (KEEP_DB=1 keeps it).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+DB=${DOCS_IMAGES_DB:-auto_invoice_docs_images}
+MODULES=${DOCS_IMAGES_MODULES:-$MODULE}
+IMAGES=$ROOT/docs/branding
+OUT=${DOCS_IMAGES_OUT:-${TMPDIR:-/tmp}/auto_invoice-docs-images}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+
+"$ROOT/scripts/setup.sh"
+[[ -x $CHROMIUM ]] || die "no Chromium at CHROMIUM=$CHROMIUM (Debian: apt-get install chromium)"
+rm -rf "$OUT" && mkdir -p "$OUT" "$IMAGES"
+cleanup() {
+  stop_servers
+  [[ -n ${KEEP_DB:-} ]] || drop_db "$DB"
+}
+trap cleanup EXIT
+
+serve_fresh "$DB" "$MODULES" "$OUT" --max-cron-threads 0
+echo "docs-images: Odoo serves $DB on http://127.0.0.1:$PORT"
+"$VENV/bin/python" "$ROOT/scripts/demo.py" --url "http://127.0.0.1:$PORT" --db "$DB" --sink "$OUT/mail" --out "$OUT"
+"$VENV/bin/python" "$ROOT/scripts/docs_images.py" --url "http://127.0.0.1:$PORT" --db "$DB" --demo-out "$OUT" \
+  --out "$IMAGES" --chromium "$CHROMIUM"
+if command -v pngquant >/dev/null; then
+  for image in "$IMAGES"/*.png; do
+    pngquant --force --skip-if-larger --strip --quality 70-95 --output "$image" "$image" || true
+  done
+fi
+errors=$(log_errors "$OUT/odoo-server.log")
+((errors == 0)) || die "Odoo logged $errors ERROR/CRITICAL line(s) while making the images ($OUT/odoo-server.log)"
