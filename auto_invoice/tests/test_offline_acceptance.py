@@ -79,6 +79,7 @@ class TestOfflineAcceptance(AutoInvoiceCommon, HttpCase):
         self.assertIn("Signed copy received by post.", offline_acc.consent_text)
         self.assertEqual(offline_acc.content_sha256, portal_acc.content_sha256, "the same priced content")
         for acceptance in portal_acc | offline_acc:
+            self.assertTrue(acceptance._attach_certificate(), "the certificate cron's step renders both alike")
             self.assertTrue(acceptance.document_id and acceptance.document_sha256 and acceptance.certificate_id)
             self.assertTrue(acceptance.signature)
 
