@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.http import request
-from odoo.tools import float_repr, float_round, format_amount, sql
+from odoo.tools import float_repr, float_round, format_amount
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
 
@@ -488,54 +488,10 @@ class SaleOrder(models.Model):
         # Without the option, a signature written in the backend stays a signature, as in Odoo.
         if self.auto_invoice_on_signature and self.state in ("draft", "sent") and not self._has_to_be_paid():
             self._validate_order()
-        acceptance = self._auto_invoice_create_acceptance_sudo(evidence, document)
+        acceptance = self.env["sale.order.acceptance"]._create_for_order(self, evidence, document)
         acceptance._trigger_certificates()  # rendered by a cron once this transaction commits
         if self.state == "sale":
             self._auto_invoice_create()
-        return acceptance
-
-    def _auto_invoice_create_acceptance_sudo(self, evidence, document=None):
-        """Write the evidence: in sudo, since the signer (public user, portal user) and salespeople only read it."""
-        self.ensure_one()
-        order = self.sudo()
-        acceptance_model = self.env["sale.order.acceptance"].sudo()
-        signed_on = fields.Datetime.now()
-        if not order.signed_on:
-            order.signed_on = signed_on
-        document = document or order._auto_invoice_render_quotation_pdf()
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": self.env._("%(order)s (signed).pdf", order=order.name),
-                    "raw": document,
-                    "mimetype": "application/pdf",
-                    "res_model": acceptance_model._name,
-                }
-            )
-        )
-        content = acceptance_model._canonical_json(order._auto_invoice_priced_content())
-        user = self.env["res.users"].browse(evidence["user_id"])
-        acceptance = acceptance_model.create(
-            {
-                **evidence,
-                "order_id": order.id,
-                "partner_id": order.partner_id.id,
-                "signer_name": order.signed_by,
-                "signer_partner_id": (user.partner_id if user._is_portal() else order.partner_id).id,
-                "signed_on": signed_on,
-                "signature": order.signature,
-                "document_id": attachment.id,
-                "document_sha256": acceptance_model._sha256(document),
-                "content_canonical": content,
-                "content_sha256": acceptance_model._sha256(content),
-                "auto_invoice": order.auto_invoice_on_signature,
-                **{field: order[field] for field in POLICY_FIELDS},
-                "state": "pending" if order.auto_invoice_on_signature else "done",
-            }
-        )
-        attachment.res_id = acceptance.id
         return acceptance
 
     def _auto_invoice_render_quotation_pdf(self):
@@ -820,53 +776,6 @@ class SaleOrder(models.Model):
         self.ensure_one()
         candidates = self.user_id | self.team_id.user_id | self.create_uid
         return candidates.filtered(lambda user: user.active and user._is_internal())[:1]
-
-    # === MIGRATION === #
-
-    @api.model
-    def _auto_invoice_migrate_legacy_acceptances(self):
-        """Give every order signed before acceptances existed (19.0.1.0.0) an acceptance built from what it has.
-
-        No channel, IP or user agent: they were not recorded. The order's former `auto_invoice_*` columns, when still
-        in the table, give the outcome and the invoice.
-        """
-        cr = self.env.cr
-        legacy = sql.column_exists(cr, "sale_order", "auto_invoice_id")
-        cr.execute(
-            "SELECT id, auto_invoice_id, auto_invoice_state, auto_invoice_error FROM sale_order "
-            if legacy
-            else "SELECT id, NULL, NULL, NULL FROM sale_order "
-        )
-        rows = {order_id: rest for order_id, *rest in cr.fetchall()}
-        orders = (
-            self.sudo()
-            .with_context(active_test=False)
-            .browse(rows)
-            .filtered(lambda order: order.signature and not order.acceptance_ids)
-        )
-        acceptance_model = self.env["sale.order.acceptance"].sudo()
-        for order in orders:
-            invoice_id, state, error = rows[order.id]
-            content = acceptance_model._canonical_json(order._auto_invoice_priced_content())
-            acceptance = acceptance_model.create(
-                {
-                    "order_id": order.id,
-                    "partner_id": order.partner_id.id,
-                    "signer_name": order.signed_by or self.env._("(not recorded)"),
-                    "signer_partner_id": order.partner_id.id,
-                    "signed_on": order.signed_on or order.write_date,
-                    "signature": order.signature,
-                    "content_canonical": content,
-                    "content_sha256": acceptance_model._sha256(content),
-                    "auto_invoice": bool(state),
-                    "state": state or "done",
-                    "error": error,
-                }
-            )
-            if invoice_id:
-                acceptance._link_invoice(self.env["account.move"].browse(invoice_id).exists())
-        _logger.info("auto_invoice: %s acceptance(s) recorded for orders signed before this version", len(orders))
-        return orders
 
     # === BUSINESS METHODS: reminders === #
 

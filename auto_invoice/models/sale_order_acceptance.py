@@ -4,8 +4,9 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import sql
 
-from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES
+from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -170,6 +171,105 @@ class SaleOrderAcceptance(models.Model):
     @api.model
     def _sha256(self, data):
         return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+
+    @api.model
+    def _create_for_order(self, order, evidence, document=None):
+        """Record the acceptance of `order`, just signed, with the `evidence` of its channel.
+
+        In sudo: the signer (public user, portal user) and salespeople only read acceptances.
+
+        :param dict evidence: `channel`, `user_id`, and where known `ip_address`, `user_agent`, `consent_text` (and any
+            other field of this model the channel knows, e.g. `accepted_on` for an offline acceptance)
+        :param bytes document: the signed quotation's PDF, if the caller has it already
+        """
+        order = order.sudo()
+        signed_on = fields.Datetime.now()
+        if not order.signed_on:
+            order.signed_on = signed_on
+        document = document or order._auto_invoice_render_quotation_pdf()
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("%(order)s (signed).pdf", order=order.name),
+                    "raw": document,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                }
+            )
+        )
+        user = self.env["res.users"].browse(evidence["user_id"])
+        acceptance = self.sudo().create(
+            {
+                **evidence,
+                **self._content_values(order),
+                "order_id": order.id,
+                "partner_id": order.partner_id.id,
+                "signer_name": order.signed_by,
+                "signer_partner_id": (user.partner_id if user._is_portal() else order.partner_id).id,
+                "signed_on": signed_on,
+                "signature": order.signature,
+                "document_id": attachment.id,
+                "document_sha256": self._sha256(document),
+                "auto_invoice": order.auto_invoice_on_signature,
+                **{field: order[field] for field in POLICY_FIELDS},
+                "state": "pending" if order.auto_invoice_on_signature else "done",
+            }
+        )
+        attachment.res_id = acceptance.id
+        return acceptance
+
+    @api.model
+    def _content_values(self, order):
+        """The signed content of `order` as it stands: its canonical form and that form's SHA-256."""
+        content = self._canonical_json(order._auto_invoice_priced_content())
+        return {"content_canonical": content, "content_sha256": self._sha256(content)}
+
+    @api.model
+    def _create_for_legacy_orders(self):
+        """Give every order signed before acceptances existed (19.0.1.0.0) an acceptance built from what it has.
+
+        No channel, IP or user agent: they were not recorded. The order's former `auto_invoice_*` columns, when still
+        in the table, give the outcome and the invoice.
+
+        :return: the orders that got one
+        """
+        cr = self.env.cr
+        legacy = sql.column_exists(cr, "sale_order", "auto_invoice_id")
+        cr.execute(
+            "SELECT id, auto_invoice_id, auto_invoice_state, auto_invoice_error FROM sale_order"
+            if legacy
+            else "SELECT id, NULL, NULL, NULL FROM sale_order"
+        )
+        rows = {order_id: rest for order_id, *rest in cr.fetchall()}
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse(rows)
+            .filtered(lambda order: order.signature and not order.acceptance_ids)
+        )
+        for order in orders:
+            invoice_id, state, error = rows[order.id]
+            acceptance = self.sudo().create(
+                {
+                    **self._content_values(order),
+                    "order_id": order.id,
+                    "partner_id": order.partner_id.id,
+                    "signer_name": order.signed_by or self.env._("(not recorded)"),
+                    "signer_partner_id": order.partner_id.id,
+                    "signed_on": order.signed_on or order.write_date,
+                    "signature": order.signature,
+                    "auto_invoice": bool(state),
+                    "state": state or "done",
+                    "error": error,
+                }
+            )
+            if invoice_id:
+                acceptance._link_invoice(self.env["account.move"].browse(invoice_id).exists())
+        _logger.info("auto_invoice: %s acceptance(s) recorded for orders signed before this version", len(orders))
+        return orders
 
     def _is_to_invoice(self):
         """Whether this acceptance still waits for its automatic invoice (its order confirmed)."""

@@ -325,7 +325,7 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
         self.env.invalidate_all()
         self.assertFalse(signed.acceptance_ids)
 
-        migrated = self.env["sale.order"]._auto_invoice_migrate_legacy_acceptances()
+        migrated = self.env["sale.order.acceptance"]._create_for_legacy_orders()
 
         self.assertEqual(migrated, signed)
         self.assertFalse(never_signed.acceptance_ids)
@@ -343,4 +343,4 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
         )
         self.assertEqual(signed.auto_invoice_id, legacy_invoice)
         self.assertEqual(signed.acceptance_ids.content_sha256, expected_content_sha256(signed))
-        self.assertFalse(self.env["sale.order"]._auto_invoice_migrate_legacy_acceptances(), "once only")
+        self.assertFalse(self.env["sale.order.acceptance"]._create_for_legacy_orders(), "once only")
