@@ -1,5 +1,6 @@
 from . import auto_invoice_policy_mixin
 from . import account_move
+from . import ir_actions_report
 from . import payment_transaction
 from . import res_company
 from . import res_config_settings

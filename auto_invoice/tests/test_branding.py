@@ -115,6 +115,40 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
                 self.assertEqual("Brightline Studio" in header, not header_in_body)
                 self.assertEqual('class="topage"' in footer, not header_in_body, "page x / y in the engine's footer")
 
+    def test_standard_design_keeps_company_block_and_text_on_unpatched_engine(self):
+        # Odoo's own design, as Confirm & Send attaches it by default: on Debian's wkhtmltopdf (unpatched Qt) its
+        # header and footer would be dropped and its web font drawn without a text layer.
+        self.company.write(
+            {
+                "auto_invoice_report_design": "standard",
+                "vat": "BE0477472701",
+                "report_footer": "<p>Brightline Studio, +32 2 555 0100, hello@brightline.example</p>",
+            }
+        )
+        self.invoice.action_post()
+        report = self.env.ref("account.account_invoices")
+        html = self.env["ir.actions.report"]._render_qweb_html(report, self.invoice.ids, data={"report_type": "pdf"})[0]
+        for patched in (False, True):
+            with self.subTest(patched=patched):
+                bodies, _ids, header, _footer, _args = report.with_context(
+                    auto_invoice_patched_qt=patched
+                )._prepare_html(html, report_model="account.move")
+                self.assertEqual("Brightline Studio" in bodies[0], not patched, "the company block is in the body")
+                self.assertEqual("Brightline Studio" in header, patched, "or in the engine's header")
+
+        if self.company._auto_invoice_engine_is_patched():
+            return  # the real render below is the unpatched engine's case
+        text = pdf_text(self._render_pdf(self.invoice))
+        for expected in (
+            "Brightline Studio",
+            "BE0477472701",
+            "hello@brightline.example",
+            self.invoice.name,
+            "Ada Customer",
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, text, "company block, footer and lines are text in the PDF")
+
     def test_confirm_and_send_attaches_branded_pdf_with_branded_email(self):
         with self.mock_mail_gateway():
             self.invoice.with_user(self.billing_user).with_context(
