@@ -10,10 +10,11 @@ from ..models.sale_order import caller_records_acceptance
 class CustomerPortal(portal.CustomerPortal):
     @http.route()
     def portal_quote_accept(self, order_id, access_token=None, name=None, signature=None):
-        try:
-            name = request.env["sale.order"]._auto_invoice_check_signer_name(name)
-        except ValidationError as error:
-            return {"error": error.args[0]}
+        if signature:  # without one, Odoo's own route answers first ("Signature is missing.")
+            try:
+                name = request.env["sale.order"]._auto_invoice_check_signer_name(name)
+            except ValidationError as error:
+                return {"error": error.args[0]}
         # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order.
         with caller_records_acceptance():
             response = super().portal_quote_accept(order_id, access_token=access_token, name=name, signature=signature)
