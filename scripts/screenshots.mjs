@@ -134,7 +134,7 @@ try {
 
     const [order] = await rpc(page, "sale.order", "read", [
         [orderId],
-        ["name", "state", "auto_invoice_state", "auto_invoice_id"],
+        ["name", "state", "auto_invoice_state", "auto_invoice_id", "acceptance_ids"],
     ]);
     if (order.state !== "sale" || order.auto_invoice_state !== "done" || !order.auto_invoice_id) {
         throw new Error(
@@ -159,6 +159,17 @@ try {
         "sale_order_form.png",
         `sale order ${order.name}, tab Other Info: Invoice on Signature, Automatic Invoice Status/Invoice`
     );
+
+    // The acceptance: the order's Acceptances tab, then the record with its evidence.
+    await page.getByRole("tab", {name: "Acceptances"}).click();
+    await page.locator(".o_field_widget[name=acceptance_ids] .o_data_row").first().waitFor();
+    await scrollBelowHeader(page, ".o_notebook_headers", 16);
+    await assertNoError(page, "sale order acceptances");
+    await shot(page, "sale_order_acceptances.png", `sale order ${order.name}, tab Acceptances`);
+    await page.goto(`${baseUrl}/odoo/action-auto_invoice.sale_order_acceptance_action/${order.acceptance_ids[0]}`);
+    await page.locator(".o_form_view .o_form_sheet .o_field_widget[name=content_sha256]").waitFor();
+    await assertNoError(page, "acceptance form");
+    await shot(page, "acceptance_form.png", "the acceptance: who, when, from where, which version");
 
     await page.goto(`${baseUrl}/odoo/action-account.action_move_out_invoice_type/${invoiceId}`);
     await page.locator(".o_form_view .o_form_sheet").waitFor();

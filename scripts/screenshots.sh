@@ -47,7 +47,7 @@ portal=$(sed -n 's/^portal: //p' "$OUT/seed.log")
 
 node "$ROOT/scripts/screenshots.mjs" --url "http://127.0.0.1:$PORT" --portal "$portal" --out "$SHOTS" \
   --playwright "$NODE_PREFIX" --chromium "$CHROMIUM"
-shots=(portal_quotation portal_signed sale_order_form invoice_draft)
+shots=(portal_quotation portal_signed sale_order_form sale_order_acceptances acceptance_form invoice_draft)
 if command -v pngquant >/dev/null; then
   for name in "${shots[@]}"; do
     pngquant --force --skip-if-larger --strip --quality 70-95 --output "$SHOTS/$name.png" "$SHOTS/$name.png" || true
