@@ -10,6 +10,8 @@ from ..models.sale_order import caller_records_acceptance
 class CustomerPortal(portal.CustomerPortal):
     @http.route()
     def portal_quote_accept(self, order_id, access_token=None, name=None, signature=None):
+        # The portal's page sends the token in the query string, as Odoo's own route reads it.
+        access_token = access_token or request.httprequest.args.get("access_token")
         if signature:  # without one, Odoo's own route answers first ("Signature is missing.")
             try:
                 name = request.env["sale.order"]._auto_invoice_check_signer_name(name)

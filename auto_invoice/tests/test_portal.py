@@ -80,6 +80,22 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         invoice = self.assertInvoicedOnce(order)
         self.assertTrue(invoice.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("Certificate")))
 
+    def test_anonymous_signature_with_the_token_in_the_query_string(self):
+        # What the portal page's signature form sends: the token in the URL, the name and signature in the body.
+        order = self._create_quotation()
+        token = order._portal_ensure_token()
+
+        result = self.make_jsonrpc_request(
+            f"/my/orders/{order.id}/accept?access_token={token}",
+            {"name": "Ada Lovelace", "signature": self.signature},
+            headers={"User-Agent": USER_AGENT},
+        )
+
+        self.assertIn("redirect_url", result)
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.acceptance_ids.channel, "portal")
+        self.assertInvoicedOnce(order)
+
     def test_consent_text_is_shown_next_to_the_signature_pad(self):
         order = self._create_quotation()
 
