@@ -67,7 +67,7 @@ class SaleOrderAcceptance(models.Model):
         readonly=True,
         help="The user whose session sent the acceptance (the public user for a signature through the emailed link).",
     )
-    signed_on = fields.Datetime(string="Signed On", required=True, readonly=True)
+    signed_on = fields.Datetime(required=True, readonly=True)
     ip_address = fields.Char(string="IP Address", readonly=True)
     user_agent = fields.Char(readonly=True)
     consent_text = fields.Text(readonly=True, help="The statement the signer saw next to the signature pad.")
