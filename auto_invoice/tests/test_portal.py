@@ -336,6 +336,26 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         self.assertEqual(result, {"error": "Invalid order."}, "nobody signs another customer's quotation")
         self.assertUntouched(other_quotation)
 
+    def test_anonymous_customer_signs_in_the_browser_with_the_emailed_link(self):
+        order = self._create_quotation()
+
+        self.start_tour(order.get_portal_url(), "auto_invoice_portal_sign_anonymous")
+
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.signed_by, "Grace Hopper")
+        self.assertRecordValues(
+            order.acceptance_ids,
+            [
+                {
+                    "channel": "portal",
+                    "user_id": self.env.ref("base.public_user").id,
+                    "signer_partner_id": self.customer.id,
+                    "consent_text": order._auto_invoice_consent_text(),
+                }
+            ],
+        )
+        self.assertEqual(self.assertInvoicedOnce(order).state, "draft")
+
     def test_portal_customer_signs_in_the_browser(self):
         self._create_portal_user("ai_portal", self.customer)
         order = self._create_quotation(name="AI-TOUR-001")

@@ -1,0 +1,37 @@
+import {registry} from "@web/core/registry";
+
+// An anonymous visitor holding the emailed link (the Python test starts the tour on the quotation's portal URL, with
+// its access token): the page sends the token in the query string of the signing request.
+registry.category("web_tour.tours").add("auto_invoice_portal_sign_anonymous", {
+    steps: () => [
+        {
+            content: "Accept & Sign (not the header's Sign in: the visitor is anonymous)",
+            trigger: "a[data-bs-target='#modalaccept']",
+            run: "click",
+        },
+        {
+            content: "The consent statement stands next to the signature pad",
+            trigger: ".modal .o_auto_invoice_consent:contains(By signing, I accept quotation)",
+        },
+        {
+            content: "Type the signer's name",
+            trigger: ".modal .o_web_sign_name_and_signature input",
+            run: "edit Grace Hopper",
+        },
+        {
+            content: "The signature is drawn from the name",
+            trigger: ".modal canvas.o_web_sign_signature",
+            run: "canvasNotEmpty",
+        },
+        {
+            content: "Sign",
+            trigger: ".modal .o_portal_sign_submit:enabled",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The quotation is accepted",
+            trigger: "#quote_content:contains(Thank You)",
+        },
+    ],
+});
