@@ -128,6 +128,7 @@ class SaleOrder(models.Model):
 
     # Reminders of unsigned quotations
     sign_reminder_first_days = fields.Integer(
+        groups="base.group_user",
         string="First Reminder After (Days)",
         compute="_compute_sign_reminder_cadence",
         store=True,
@@ -136,6 +137,7 @@ class SaleOrder(models.Model):
         help="Days between sending this quotation and the first reminder to sign it.",
     )
     sign_reminder_interval_days = fields.Integer(
+        groups="base.group_user",
         string="Reminder Interval (Days)",
         compute="_compute_sign_reminder_cadence",
         store=True,
@@ -144,6 +146,7 @@ class SaleOrder(models.Model):
         help="Days between two reminders.",
     )
     sign_reminder_max_count = fields.Integer(
+        groups="base.group_user",
         string="Reminders at Most",
         compute="_compute_sign_reminder_cadence",
         store=True,
@@ -152,6 +155,7 @@ class SaleOrder(models.Model):
         help="How many reminders this quotation gets at most; 0 sends none.",
     )
     sign_reminder_sent_on = fields.Datetime(
+        groups="base.group_user",
         string="Sent On",
         compute="_compute_sign_reminder_sent_on",
         store=True,
@@ -160,6 +164,7 @@ class SaleOrder(models.Model):
         help="When the quotation was marked as sent (by email or by hand): the reminders count from then.",
     )
     sign_reminder_count = fields.Integer(
+        groups="base.group_user",
         string="Reminders Sent",
         compute="_compute_sign_reminder_sent_on",
         store=True,
@@ -167,6 +172,7 @@ class SaleOrder(models.Model):
         copy=False,
     )
     sign_reminder_last_on = fields.Datetime(
+        groups="base.group_user",
         string="Last Reminder On",
         compute="_compute_sign_reminder_sent_on",
         store=True,
@@ -174,6 +180,7 @@ class SaleOrder(models.Model):
         copy=False,
     )
     sign_reminder_next_date = fields.Date(
+        groups="base.group_user",
         string="Next Reminder",
         compute="_compute_sign_reminder_next_date",
         store=True,
@@ -181,6 +188,7 @@ class SaleOrder(models.Model):
         help="When the next reminder to sign goes to the customer; empty when none will.",
     )
     sign_reminder_follow_up_on = fields.Date(
+        groups="base.group_user",
         string="Follow-up Scheduled On",
         compute="_compute_sign_reminder_sent_on",
         store=True,
@@ -189,6 +197,7 @@ class SaleOrder(models.Model):
         help="When the salesperson was asked to call the customer about this unsigned quotation.",
     )
     sign_reminder_days_since_sent = fields.Integer(
+        groups="base.group_user",
         string="Days Since Sent",
         compute="_compute_sign_reminder_days_since_sent",
     )
@@ -887,12 +896,15 @@ class SaleOrder(models.Model):
         skipped (it is tried again at the next run), the others still go.
         """
         today = fields.Date.today()
-        self._sign_reminder_run(
-            [("sign_reminder_next_date", "<=", today), ("state", "=", "sent")],
-            lambda order: order._sign_reminder_due(today),
-            lambda order: order._sign_reminder_send(),
-            batch_size,
-        )
+        if self.env.ref("auto_invoice.mail_template_sign_reminder", raise_if_not_found=False):
+            self._sign_reminder_run(
+                [("sign_reminder_next_date", "<=", today), ("state", "=", "sent")],
+                lambda order: order._sign_reminder_due(today),
+                lambda order: order._sign_reminder_send(),
+                batch_size,
+            )
+        else:  # a user deleted the template: no reminder can go, once said rather than failing on each quotation
+            _logger.warning("Reminders of unsigned quotations skipped: the template 'Reminder to Sign' was deleted")
         self._sign_reminder_run(
             [
                 ("state", "=", "sent"),

@@ -175,6 +175,8 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
             "auto_invoice_id",
             "acceptance_ids",
             "auto_invoice_acceptance_id",
+            "sign_reminder_count",
+            "sign_reminder_next_date",
         ]
         for field in internal:
             with self.subTest(field=field), mute_logger("odoo.http"), self.assertRaises(JsonRpcException):

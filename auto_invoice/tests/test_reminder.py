@@ -200,6 +200,20 @@ class TestSignReminder(AutoInvoiceCommon, HttpCase):
         self._run_cron("2030-01-05")
         self.assertEqual((broken.sign_reminder_count, fine.sign_reminder_count), (1, 1), "tried again the next day")
 
+    def test_deleted_reminder_template_is_said_once_and_sends_nothing(self):
+        order = self._send_quotation()
+        self.env.ref("auto_invoice.mail_template_sign_reminder").unlink()
+
+        with self.assertLogs(SALE_ORDER_LOGGER, level="WARNING") as logs:
+            self._run_cron("2030-01-04")
+
+        self.assertEqual(
+            [record.levelname for record in logs.records], ["WARNING"], "a warning, not an error per order"
+        )
+        self.assertIn("template 'Reminder to Sign' was deleted", logs.output[0])
+        self.assertEqual(order.sign_reminder_count, 0)
+        self.assertFalse(self._reminders(order))
+
     def test_reminder_email_has_a_working_sign_link(self):
         order = self._send_quotation()
         self._run_cron("2030-01-04")
