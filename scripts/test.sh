@@ -1,32 +1,54 @@
 #!/usr/bin/env bash
 # Install $MODULE on a throwaway database and run its tests, then the race check (scripts/race.py: two simultaneous
 # portal signatures per order on a real threaded server, on the same database: the test run leaves the addon
-# installed and its test data rolled back). Ends with "N passed, N failed[, N skipped]"; the race check counts as
-# one test. Fails on: Odoo's exit code, any ERROR/CRITICAL log line, a failed test, no test run, any skipped test, a
-# failed race check.
+# installed and its test data rolled back); then the same tests again on a second database where `sale_stock` is
+# installed too (with the tests tagged `auto_invoice_stock`, which need it: a warehouse beside the addon).
+# Ends with "N passed, N failed[, N skipped]"; the race check counts as one test. Fails on: Odoo's exit code, any
+# ERROR/CRITICAL log line, a failed test, no test run, any skipped test, a failed race check.
+# For development: TEST_TAGS=/auto_invoice:TestClass (one pass, no race check unless RACE=1), STOCK=0 (no second pass).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-LOG=${TEST_LOG:-$ROOT/test-output/$MODULE.log}
+OUT=${TEST_OUT:-$ROOT/test-output}
+RACE=${RACE:-$([[ -z ${TEST_TAGS:-} ]] && echo 1 || echo 0)}
+STOCK=${STOCK:-$([[ -z ${TEST_TAGS:-} ]] && echo 1 || echo 0)}
 
 "$ROOT/scripts/setup.sh"
-DB="test_${MODULE}_$(date +%Y%m%d%H%M%S)_$$"
 WORK=$(mktemp -d)
-trap 'stop_servers; drop_db "$DB" "$WORK" || true; rm -rf "$WORK"' EXIT
-mkdir -p "$(dirname "$LOG")"
+DBS=()
+trap 'stop_servers; for db in "${DBS[@]}"; do drop_db "$db" "$WORK" || true; done; rm -rf "$WORK"' EXIT
+mkdir -p "$OUT"
 
-echo "test: installing $MODULE on database $DB and running its tests (log: $LOG)"
-set +e
-"${ODOO_CMD[@]}" -d "$DB" --data-dir "$WORK" -i "$MODULE" --test-tags "/$MODULE" --stop-after-init --without-demo \
-  --http-interface 127.0.0.1 --http-port "$(free_port)" --workers 0 --max-cron-threads 0 --log-level=test \
-  --screenshots "$(dirname "$LOG")/screenshots" \
-  2>&1 | tee "$LOG"
-rc=${PIPESTATUS[0]}
-set -e
-odoo_test_counts "$LOG" "$MODULE" "$rc"
+# run_pass NAME MODULES TAGS LOG: install MODULES on a new database and run TAGS; adds to the TOTAL_* counts. Sets DB.
+TOTAL_PASSED=0 TOTAL_FAILED=0 TOTAL_SKIPPED=0 TOTAL_PROBLEMS=()
+run_pass() {
+  local name=$1 modules=$2 tags=$3 log=$4 rc
+  DB="test_${MODULE}_$(date +%Y%m%d%H%M%S)_$$_$name"
+  DBS+=("$DB")
+  echo "test: [$name] installing $modules on database $DB, running --test-tags $tags (log: $log)"
+  set +e
+  "${ODOO_CMD[@]}" -d "$DB" --data-dir "$WORK" -i "$modules" --test-tags "$tags" --stop-after-init --without-demo \
+    --http-interface 127.0.0.1 --http-port "$(free_port)" --workers 0 --max-cron-threads 0 --log-level=test \
+    --screenshots "$OUT/screenshots" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  odoo_test_counts "$log" "$MODULE" "$rc"
+  if ((rc == 0)) && [[ $name == main ]] && ((RACE)); then
+    race_check "$DB" "$WORK" "$OUT/race"
+  fi
+  echo "test: [$name] $TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"
+  TOTAL_PASSED=$((TOTAL_PASSED + TESTS_PASSED)) TOTAL_FAILED=$((TOTAL_FAILED + TESTS_FAILED))
+  TOTAL_SKIPPED=$((TOTAL_SKIPPED + TESTS_SKIPPED))
+  local problem
+  for problem in "${TESTS_PROBLEMS[@]}"; do TOTAL_PROBLEMS+=("[$name] $problem"); done
+}
 
-if ((rc == 0)); then
-  race_check "$DB" "$WORK" "$(dirname "$LOG")/race"
+if [[ -n ${TEST_TAGS:-} ]]; then
+  run_pass main "$MODULE${TEST_MODULES:+,$TEST_MODULES}" "$TEST_TAGS" "$OUT/$MODULE.log"
 else
-  echo "test: no race check, Odoo's test run failed"
+  run_pass main "$MODULE" "/$MODULE,-auto_invoice_stock" "$OUT/$MODULE.log"
 fi
-tests_closing_line test "$LOG"
+if ((STOCK)); then
+  run_pass stock "$MODULE,sale_stock" "/$MODULE" "$OUT/$MODULE-sale_stock.log"
+fi
+TESTS_PASSED=$TOTAL_PASSED TESTS_FAILED=$TOTAL_FAILED TESTS_SKIPPED=$TOTAL_SKIPPED TESTS_PROBLEMS=("${TOTAL_PROBLEMS[@]}")
+tests_closing_line test "$OUT/$MODULE.log"
