@@ -15,7 +15,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from .common import AutoInvoiceCommon
 
-SALE_ORDER_LOGGER = "odoo.addons.auto_invoice.models.sale_order"
+REMINDER_LOGGER = "odoo.addons.auto_invoice.models.sale_order_reminder"
 
 
 @tagged("post_install", "-at_install")
@@ -190,7 +190,7 @@ class TestSignReminder(AutoInvoiceCommon, HttpCase):
 
         with (
             patch.object(self.registry["sale.order"], "_sign_reminder_send", send_or_fail),
-            self.assertLogs(SALE_ORDER_LOGGER, level="ERROR") as logs,
+            self.assertLogs(REMINDER_LOGGER, level="ERROR") as logs,
         ):
             self._run_cron("2030-01-04")
 
@@ -204,7 +204,7 @@ class TestSignReminder(AutoInvoiceCommon, HttpCase):
         order = self._send_quotation()
         self.env.ref("auto_invoice.mail_template_sign_reminder").unlink()
 
-        with self.assertLogs(SALE_ORDER_LOGGER, level="WARNING") as logs:
+        with self.assertLogs(REMINDER_LOGGER, level="WARNING") as logs:
             self._run_cron("2030-01-04")
 
         self.assertEqual(
