@@ -328,10 +328,6 @@ class SaleOrder(models.Model):
         reset._auto_invoice_close_failure_activities()
         return res
 
-    def _has_to_be_signed(self):
-        # An order accepted once is never offered a second signature, even with its signature image gone.
-        return super()._has_to_be_signed() and not self.sudo().auto_invoice_acceptance_id
-
     def _action_cancel(self):
         res = super()._action_cancel()
         self._sign_reminder_close_follow_up(self.env._("The quotation was cancelled."))
@@ -362,6 +358,10 @@ class SaleOrder(models.Model):
         return self.action_view_invoice(invoices)
 
     # === BUSINESS METHODS: acceptance === #
+
+    def _has_to_be_signed(self):
+        # An order accepted once is never offered a second signature, even with its signature image gone.
+        return super()._has_to_be_signed() and not self.sudo().auto_invoice_acceptance_id
 
     @api.model
     def _auto_invoice_check_signer_name(self, name):
