@@ -99,14 +99,15 @@ class Bench:
         return create_sent_quotations(server.client, server.data, count, auto=True if kind == AUTO else None)
 
     # --- what is measured -----------------------------------------------------------------------------------------
-    def accept(self, kind, order):
+    def accept(self, kind, order, sign_url):
         """The customer's signing request, as an anonymous visitor holding the link; returns the portal's answer."""
         order_id, token = order
-        return self.servers[kind].client.portal_accept(order_id, token, SIGNER, self.signature)
+        return self.servers[kind].client.portal_accept(order_id, token, SIGNER, self.signature, sign_url=sign_url)
 
     def sign(self, kind, order):
+        sign_url = self.servers[kind].client.portal_sign_url(*order)  # the page is opened before, not measured
         started = time.perf_counter()
-        result = self.accept(kind, order)
+        result = self.accept(kind, order, sign_url)
         elapsed = (time.perf_counter() - started) * 1000
         if result.get("error"):
             raise BenchError(f"the portal refused to sign order {order[0]}: {result['error']}")

@@ -13,8 +13,11 @@ sink (scripts/smtp_sink.py). Requests only; no Odoo import.
 import base64
 import email
 import email.policy
+import html
 import io
+import json
 import math
+import re
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -69,13 +72,26 @@ class OdooClient:
         """The access token of the record's portal URL."""
         return parse_qs(urlsplit(self.portal_url(model, record_id)).query)["access_token"][0]
 
-    def portal_accept(self, order_id, access_token, name, signature):
-        """The customer signs a quotation: POST /my/orders/<id>/accept as an anonymous visitor holding the link.
+    def portal_sign_url(self, order_id, access_token):
+        """The URL that the quotation's portal page posts its signature to (the signature form's `callUrl`), as an
+        anonymous visitor holding the link opens the page: the page's own query string (token, and what it shows)."""
+        response = requests.get(
+            f"{self.url}/my/orders/{order_id}", params={"access_token": access_token}, timeout=TIMEOUT
+        )
+        response.raise_for_status()
+        found = re.search(r'<owl-component name="portal.signature_form" props="([^"]*)"', response.text)
+        if not found:
+            raise OdooError(f"/my/orders/{order_id}: the page has no signature form")
+        return json.loads(html.unescape(found.group(1)))["callUrl"]
 
-        Returns the portal's answer, e.g. {"force_refresh": True, "redirect_url": ...} or {"error": "..."}.
+    def portal_accept(self, order_id, access_token, name, signature, sign_url=None):
+        """The customer signs a quotation: POST the page's signature URL as an anonymous visitor holding the link.
+
+        `sign_url` is the page's (portal_sign_url), fetched here unless given. Returns the portal's answer, e.g.
+        {"force_refresh": True, "redirect_url": ...} or {"error": "..."}.
         """
-        params = {"access_token": access_token, "name": name, "signature": signature}
-        return self.jsonrpc(f"/my/orders/{order_id}/accept", params, session=requests.Session())
+        sign_url = sign_url or self.portal_sign_url(order_id, access_token)
+        return self.jsonrpc(sign_url, {"name": name, "signature": signature}, session=requests.Session())
 
     def get(self, path):
         """GET path with the logged-in user's session; returns the response (raises on an HTTP error)."""

@@ -25,11 +25,12 @@ def sign_twice_at_once(client, orders, signature):
     outcomes = {"accepted": [], "refused": [], "errors": []}
     for order_id, token in orders:
         barrier, results = threading.Barrier(2), [None, None]
+        sign_url = client.portal_sign_url(order_id, token)  # the page both clicks come from
 
-        def sign(index, order_id=order_id, token=token, barrier=barrier, results=results):
+        def sign(index, order_id=order_id, token=token, barrier=barrier, results=results, sign_url=sign_url):
             barrier.wait()
             try:
-                error = client.portal_accept(order_id, token, SIGNER, signature).get("error")
+                error = client.portal_accept(order_id, token, SIGNER, signature, sign_url=sign_url).get("error")
                 results[index] = ("refused", error) if error else ("accepted", "")
             except (OdooError, requests.RequestException) as exc:
                 results[index] = ("errors", str(exc))

@@ -9,23 +9,38 @@ from ..models.sale_order import caller_records_acceptance
 
 class CustomerPortal(portal.CustomerPortal):
     @http.route()
-    def portal_quote_accept(self, order_id, access_token=None, name=None, signature=None):
-        # The portal's page sends the token in the query string, as Odoo's own route reads it.
-        access_token = access_token or request.httprequest.args.get("access_token")
-        if signature:  # without one, Odoo's own route answers first ("Signature is missing.")
+    def portal_quote_accept(self, order_id, access_token=None, name=None, signature=None, terms_sha256=None):
+        # The portal's page sends the token and the terms it showed in the query string (see sale_portal_templates).
+        query = request.httprequest.args
+        access_token = access_token or query.get("access_token")
+        terms_sha256 = terms_sha256 or query.get("terms_sha256")
+        if not isinstance(access_token, str | None):  # JSON may hold anything: not a token, so no access by token
+            access_token = None
+        try:
+            order_sudo = self._document_check_access("sale.order", order_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return super().portal_quote_accept(order_id, access_token=access_token)  # Odoo's "Invalid order."
+        # Every refusal before Odoo's route writes anything: a clear answer, and nothing changed.
+        if error := order_sudo._auto_invoice_signature_refusal():
+            return {"error": error}
+        if signature:  # without one, Odoo's own route answers ("Signature is missing.")
+            if not isinstance(signature, str):
+                return {"error": request.env._("Invalid signature data.")}
             try:
                 name = request.env["sale.order"]._auto_invoice_check_signer_name(name)
             except ValidationError as error:
                 return {"error": error.args[0]}
+            if error := order_sudo._auto_invoice_signing_terms_refusal(terms_sha256):
+                return {"error": error}
+        consent_text = order_sudo._auto_invoice_consent_text()  # the page's, as its terms are checked
         # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order.
         with caller_records_acceptance():
             response = super().portal_quote_accept(order_id, access_token=access_token, name=name, signature=signature)
         if response.get("error"):
             return response
-        order_sudo = self._document_check_access("sale.order", order_id, access_token=access_token)
         evidence = {  # who signed: the request's user, not the superuser that order_sudo runs as
-            **request.env["sale.order"]._auto_invoice_request_evidence(),
-            "consent_text": order_sudo._auto_invoice_consent_text(),
+            **request.env["sale.order"]._auto_invoice_request_evidence(channel="portal"),
+            "consent_text": consent_text,
         }
         order_sudo._auto_invoice_record_acceptance(evidence, document=self._auto_invoice_signed_pdf(order_sudo))
         return response

@@ -227,11 +227,14 @@ class SaleOrder(models.Model):
             )
         # Only detect here: a signature may come from a backend widget, an import or RPC; the portal records its own.
         signing = self._auto_invoice_check_signable(vals) if vals.get("signature") else self.browse()
+        clearing = self._auto_invoice_check_clearable(vals) if "signature" in vals and not vals["signature"] else None
         res = super().write(vals)
         if PRICED_ORDER_FIELDS & set(vals):
             self._auto_invoice_check_signed_content()
         for order in signing:
             order._auto_invoice_record_acceptance(order._auto_invoice_request_evidence())
+        if clearing:
+            clearing._auto_invoice_void_cleared_acceptance()
         return res
 
     # === ACTION METHODS === #
@@ -242,6 +245,11 @@ class SaleOrder(models.Model):
         reset = self.filtered(lambda order: order.state == "draft").sudo()
         reset.auto_invoice_acceptance_id.write({"state": "void"})
         reset._auto_invoice_close_failure_activities()
+        return res
+
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        self._sign_reminder_close_follow_up(self.env._("The quotation was cancelled."))
         return res
 
     def action_auto_invoice_retry(self):
@@ -270,9 +278,16 @@ class SaleOrder(models.Model):
 
     # === BUSINESS METHODS: acceptance === #
 
+    def _has_to_be_signed(self):
+        # An order accepted once is never offered a second signature, even with its signature image gone.
+        return super()._has_to_be_signed() and not self.sudo().auto_invoice_acceptance_id
+
     @api.model
     def _auto_invoice_check_signer_name(self, name):
-        """The signer's name, stripped; a clear error when it is missing, too long or holds control characters."""
+        """The signer's name, stripped; a clear error when it is not text, missing, too long or holds control
+        characters."""
+        if not isinstance(name, str | None):  # a JSON-RPC request may send a number, a list, an object
+            raise ValidationError(self.env._("The signer's name must be text."))
         name = (name or "").strip()
         if not name:
             raise ValidationError(self.env._("Enter the name of the person who signs."))
@@ -303,6 +318,35 @@ class SaleOrder(models.Model):
         return self.env._(
             "%(consent)s %(invoice)s is issued at signature.", consent=consent, invoice=self._auto_invoice_amount_text()
         )
+
+    def _auto_invoice_signing_terms_sha256(self):
+        """The SHA-256 of what the signing page states, whatever its language: the priced content (see
+        `_auto_invoice_priced_content`), the parties and what the signature invoices. The page sends it back with the
+        signature, which is refused when the quotation changed since (`_auto_invoice_signing_terms_refusal`)."""
+        self.ensure_one()
+        terms = {
+            "content_sha256": self._auto_invoice_content_sha256(),
+            "order": self.name,
+            "company": self.company_id.name,
+            "customer": self.partner_id.commercial_partner_id.name,
+            "invoice": self.auto_invoice_on_signature
+            and [
+                self.auto_invoice_amount,
+                float_repr(self.auto_invoice_deposit_percentage, 2),
+                float_repr(self.currency_id.round(self.auto_invoice_deposit_amount), self.currency_id.decimal_places),
+            ],
+        }
+        acceptance_model = self.env["sale.order.acceptance"]
+        return acceptance_model._sha256(acceptance_model._canonical_json(terms))
+
+    def _auto_invoice_signing_terms_refusal(self, terms_sha256):
+        """Why a signature sent from a page that showed `terms_sha256` cannot be taken, or None."""
+        self.ensure_one()
+        if terms_sha256 != self._auto_invoice_signing_terms_sha256():
+            return self.env._(
+                "This quotation changed since you opened it: reload the page to see it as it is now, then sign again."
+            )
+        return None
 
     def _auto_invoice_amount_text(self):
         """What the invoice of the signature bills, in the customer's words: "An invoice of $ 1,000.00"."""
@@ -367,6 +411,8 @@ class SaleOrder(models.Model):
         self.ensure_one()
         if self.signature:
             return self.env._("%(order)s is already signed.", order=self.display_name)
+        if self.sudo().auto_invoice_acceptance_id:
+            return self.env._("%(order)s is already accepted.", order=self.display_name)
         if self.state not in ("draft", "sent"):
             return self.env._("%(order)s is not a quotation waiting for a signature.", order=self.display_name)
         if self.is_expired:
@@ -382,20 +428,53 @@ class SaleOrder(models.Model):
             )
         return None
 
-    def _auto_invoice_request_evidence(self):
+    def _auto_invoice_check_clearable(self, vals):
+        """The orders whose acceptance the cleared signature of `vals` voids; a clear error for a confirmed (or
+        cancelled) order: its acceptance stands, and the signature with it. Back to a quotation, a signature can be
+        cleared (Set to Quotation does): its acceptance is void, as if the quotation were reset."""
+        accepted = self.sudo().filtered("auto_invoice_acceptance_id")
+        if refused := accepted.filtered(lambda order: vals.get("state", order.state) not in ("draft", "sent")):
+            order = refused[0]
+            raise UserError(
+                self.env._(
+                    "%(order)s was signed by %(signer)s: the signature is the evidence of its acceptance and cannot be "
+                    "cleared. To have it signed again, cancel the order and set it back to quotation.",
+                    order=order.display_name,
+                    signer=order.auto_invoice_acceptance_id.signer_name,
+                )
+            )
+        return accepted
+
+    def _auto_invoice_void_cleared_acceptance(self):
+        """The signature of these quotations was cleared: their acceptance is void; the next signature is a new one."""
+        for order in self.sudo().filtered("auto_invoice_acceptance_id"):
+            acceptance = order.auto_invoice_acceptance_id
+            acceptance.write({"state": "void"})
+            order.message_post(
+                body=self.env._(
+                    "The signature was cleared: acceptance %(reference)s is void.", reference=acceptance.name
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        self._auto_invoice_close_failure_activities()
+
+    def _auto_invoice_request_evidence(self, channel=None):
         """Who sends the acceptance and from where, read from the HTTP request itself.
 
         Call it on an environment of the request's user (`request.env` in a portal route, whose records are sudo'd
         as the superuser). Never read from the context: an RPC caller chooses its context. XML-RPC and JSON-RPC calls
         run outside their HTTP request in Odoo, so they are recorded as `api` without an address.
+
+        :param str channel: the channel of the route that calls, which knows it (the portal's signing route, whoever
+            its user is: a customer, or a salesperson's tablet at the counter)
         """
-        evidence = {"channel": "api", "user_id": self.env.uid}
+        evidence = {"channel": channel or "api", "user_id": self.env.uid}
         if not request:
             return evidence  # server-side code: a script, a cron, another module
         httprequest = request.httprequest
-        if not self.env.user._is_internal():
+        if not channel and not self.env.user._is_internal():
             evidence["channel"] = "portal"
-        elif httprequest.path.startswith("/web/"):
+        elif not channel and httprequest.path.startswith("/web/"):
             evidence["channel"] = "backend"  # the web client's own routes
         user_agent = httprequest.headers.get("User-Agent", "")
         return {**evidence, "ip_address": httprequest.remote_addr, "user_agent": user_agent[:1024] or False}
@@ -418,6 +497,7 @@ class SaleOrder(models.Model):
             self._validate_order()
         acceptance = self.env["sale.order.acceptance"]._create_for_order(self, evidence, document)
         acceptance._trigger_certificates()  # rendered by a cron once this transaction commits
+        self._sign_reminder_close_follow_up(self.env._("Signed by %(signer)s.", signer=acceptance.sudo().signer_name))
         if self.state == "sale":
             self._auto_invoice_create()
         return acceptance

@@ -4,7 +4,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import sql
+from odoo.tools import SQL, split_every, sql
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
 
@@ -13,6 +13,7 @@ _logger = logging.getLogger(__name__)
 # What the system may still change once an acceptance exists: its outcome and the certificate rendered from it.
 # Everything else is evidence.
 MUTABLE_FIELDS = {"state", "error", "certificate_id"}
+LEGACY_BATCH_SIZE = 1000  # orders read at a time by the migration to acceptances
 
 
 class SaleOrderAcceptance(models.Model):
@@ -71,6 +72,10 @@ class SaleOrderAcceptance(models.Model):
     ip_address = fields.Char(string="IP Address", readonly=True)
     user_agent = fields.Char(readonly=True)
     consent_text = fields.Text(readonly=True, help="The statement the signer saw next to the signature pad.")
+    internal_note = fields.Text(
+        readonly=True,
+        help="What the salesperson noted when recording an offline acceptance: internal, not on the certificate.",
+    )
     signature = fields.Image(readonly=True, attachment=True)  # no max size: the evidence is kept as signed
     document_id = fields.Many2one(
         comodel_name="ir.attachment",
@@ -227,49 +232,55 @@ class SaleOrderAcceptance(models.Model):
         return {"content_canonical": content, "content_sha256": self._sha256(content)}
 
     @api.model
-    def _create_for_legacy_orders(self):
+    def _create_for_legacy_orders(self, batch_size=LEGACY_BATCH_SIZE):
         """Give every order signed before acceptances existed (19.0.1.0.0) an acceptance built from what it has.
 
         No channel, IP or user agent: they were not recorded. The order's former `auto_invoice_*` columns, when still
-        in the table, give the outcome and the invoice.
+        in the table, give the outcome and the invoice. The database selects the signed orders without acceptance;
+        they are read `batch_size` at a time, the cache emptied after each batch, whatever the size of the database.
 
         :return: the orders that got one
         """
-        cr = self.env.cr
-        legacy = sql.column_exists(cr, "sale_order", "auto_invoice_id")
-        cr.execute(
-            "SELECT id, auto_invoice_id, auto_invoice_state, auto_invoice_error FROM sale_order"
-            if legacy
-            else "SELECT id, NULL, NULL, NULL FROM sale_order"
-        )
-        rows = {order_id: rest for order_id, *rest in cr.fetchall()}
-        orders = (
-            self.env["sale.order"]
-            .sudo()
-            .with_context(active_test=False)
-            .browse(rows)
-            .filtered(lambda order: order.signature and not order.acceptance_ids)
-        )
-        for order in orders:
-            invoice_id, state, error = rows[order.id]
-            acceptance = self.sudo().create(
-                {
-                    **self._content_values(order),
-                    "order_id": order.id,
-                    "partner_id": order.partner_id.id,
-                    "signer_name": order.signed_by or self.env._("(not recorded)"),
-                    "signer_partner_id": order.partner_id.id,
-                    "signed_on": order.signed_on or order.write_date,
-                    "signature": order.signature,
-                    "auto_invoice": bool(state),
-                    "state": state or "done",
-                    "error": error,
-                }
-            )
-            if invoice_id:
-                acceptance._link_invoice(self.env["account.move"].browse(invoice_id).exists())
-        _logger.info("auto_invoice: %s acceptance(s) recorded for orders signed before this version", len(orders))
-        return orders
+        order_model = self.env["sale.order"].sudo().with_context(active_test=False)
+        order_ids = order_model._search([("signature", "!=", False), ("acceptance_ids", "=", False)], order="id")
+        order_ids = list(order_ids)
+        legacy = sql.column_exists(self.env.cr, "sale_order", "auto_invoice_id")
+        for batch_ids in split_every(batch_size, order_ids, list):
+            outcomes = dict.fromkeys(batch_ids, (None, None, None))
+            if legacy:
+                rows = self.env.execute_query(
+                    SQL(
+                        "SELECT id, auto_invoice_id, auto_invoice_state, auto_invoice_error FROM sale_order"
+                        " WHERE id = ANY(%s)",
+                        batch_ids,
+                    )
+                )
+                outcomes.update({order_id: tuple(rest) for order_id, *rest in rows})
+            orders = order_model.browse(batch_ids)
+            acceptances = self.sudo().create([self._legacy_values(order, outcomes[order.id][1:]) for order in orders])
+            for acceptance, order in zip(acceptances, orders, strict=True):
+                if invoice_id := outcomes[order.id][0]:
+                    acceptance._link_invoice(self.env["account.move"].browse(invoice_id).exists())
+            self.env.invalidate_all()  # flushes, then frees the batch's records
+        _logger.info("auto_invoice: %s acceptance(s) recorded for orders signed before this version", len(order_ids))
+        return self.env["sale.order"].browse(order_ids)
+
+    @api.model
+    def _legacy_values(self, order, outcome):
+        """The values of the acceptance of `order`, signed before acceptances existed, with its former outcome."""
+        state, error = outcome
+        return {
+            **self._content_values(order),
+            "order_id": order.id,
+            "partner_id": order.partner_id.id,
+            "signer_name": order.signed_by or self.env._("(not recorded)"),
+            "signer_partner_id": order.partner_id.id,
+            "signed_on": order.signed_on or order.write_date,
+            "signature": order.signature,
+            "auto_invoice": bool(state),
+            "state": state or "done",
+            "error": error,
+        }
 
     def _is_to_invoice(self):
         """Whether this acceptance still waits for its automatic invoice (its order confirmed)."""

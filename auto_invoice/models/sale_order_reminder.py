@@ -284,3 +284,10 @@ class SaleOrder(models.Model):
                 activity_type_id=activity_type.id, user_id=responsible.id, date_deadline=today, note=note
             )
         self.sign_reminder_follow_up_on = today
+
+    def _sign_reminder_close_follow_up(self, feedback):
+        """The customer signed or the quotation is cancelled: nobody needs to call them any more."""
+        activity_type = self.env.ref("auto_invoice.mail_activity_type_sign_follow_up", raise_if_not_found=False)
+        if activity_type:
+            activities = self.sudo().activity_ids.filtered(lambda act: act.activity_type_id == activity_type)
+            activities.action_feedback(feedback=feedback)

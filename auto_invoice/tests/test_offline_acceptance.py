@@ -50,7 +50,12 @@ class TestOfflineAcceptance(AutoInvoiceCommon, HttpCase):
         offline = self._create_quotation()
         self.make_jsonrpc_request(
             f"/my/orders/{online.id}/accept",
-            {"access_token": online._portal_ensure_token(), "name": "Ada Lovelace", "signature": self.signature},
+            {
+                "access_token": online._portal_ensure_token(),
+                "terms_sha256": online._auto_invoice_signing_terms_sha256(),
+                "name": "Ada Lovelace",
+                "signature": self.signature,
+            },
         )
         accepted_on = fields.Datetime.now() - timedelta(days=2)
 
@@ -76,7 +81,8 @@ class TestOfflineAcceptance(AutoInvoiceCommon, HttpCase):
         )
         self.assertGreater(offline_acc.signed_on, accepted_on, "signed_on is when it was recorded")
         self.assertIn("By Phone", offline_acc.consent_text)
-        self.assertIn("Signed copy received by post.", offline_acc.consent_text)
+        self.assertNotIn("Signed copy received by post.", offline_acc.consent_text, "the note is internal")
+        self.assertEqual(offline_acc.internal_note, "Signed copy received by post.")
         self.assertEqual(offline_acc.content_sha256, portal_acc.content_sha256, "the same priced content")
         for acceptance in portal_acc | offline_acc:
             self.assertTrue(acceptance._attach_certificate(), "the certificate cron's step renders both alike")

@@ -30,7 +30,12 @@ class TestAutoInvoicePoliciesPortal(AutoInvoiceCommon, HttpCase):
 
                     result = self.make_jsonrpc_request(
                         f"/my/orders/{order.id}/accept",
-                        {"access_token": order._portal_ensure_token(), "name": "Ada", "signature": self.signature},
+                        {
+                            "access_token": order._portal_ensure_token(),
+                            "terms_sha256": order._auto_invoice_signing_terms_sha256(),
+                            "name": "Ada",
+                            "signature": self.signature,
+                        },
                     )
 
                     self.assertIn("redirect_url", result)

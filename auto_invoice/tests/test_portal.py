@@ -26,6 +26,7 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
             f"/my/orders/{order.id}/accept",
             {
                 "access_token": order._portal_ensure_token(),
+                "terms_sha256": order._auto_invoice_signing_terms_sha256(),  # what the page sends back
                 "name": "Ada Lovelace",
                 "signature": self.signature,
                 **params,
@@ -83,10 +84,10 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
     def test_anonymous_signature_with_the_token_in_the_query_string(self):
         # What the portal page's signature form sends: the token in the URL, the name and signature in the body.
         order = self._create_quotation()
-        token = order._portal_ensure_token()
+        token, terms = order._portal_ensure_token(), order._auto_invoice_signing_terms_sha256()
 
         result = self.make_jsonrpc_request(
-            f"/my/orders/{order.id}/accept?access_token={token}",
+            f"/my/orders/{order.id}/accept?access_token={token}&terms_sha256={terms}",
             {"name": "Ada Lovelace", "signature": self.signature},
             headers={"User-Agent": USER_AGENT},
         )
@@ -247,7 +248,7 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
 
         result = self._accept(order, name="Ada Again")
 
-        self.assertEqual(result, {"error": "The order is not in a state requiring customer signature."})
+        self.assertEqual(result, {"error": f"{order.display_name} is already signed."})
         self.assertEqual(self.assertInvoicedOnce(order), invoice)
         self.assertEqual(order.signed_by, "Ada Lovelace", "the first signature stands")
 
@@ -302,7 +303,7 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         result = self._accept(order)
 
         self.assertEqual(order.state, "cancel")
-        self.assertEqual(result, {"error": "The order is not in a state requiring customer signature."})
+        self.assertEqual(result, {"error": f"{order.display_name} is not a quotation waiting for a signature."})
         self.assertFalse(order.signature)
         self.assertFalse(order.invoice_ids)
 
@@ -311,7 +312,10 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
 
         result = self._accept(order)
 
-        self.assertEqual(result, {"error": "The order is not in a state requiring customer signature."})
+        self.assertEqual(
+            result,
+            {"error": f"{order.display_name} expired on 2000-01-01: extend its expiration date before it is signed."},
+        )
         self.assertUntouched(order)
 
     def test_customers_only_see_their_own_sent_invoices(self):

@@ -40,7 +40,9 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
         help="Optional: an image of the signature or of the signed quotation (PNG, JPEG, GIF or WebP, 10 MB at most).",
     )
     signature_filename = fields.Char()
-    note = fields.Text(help="How and where the customer accepted; kept with the acceptance's evidence.")
+    note = fields.Text(
+        help="How and where the customer accepted; kept with the acceptance for your team, never shown to the customer."
+    )
 
     def action_record(self):
         """Check everything first, then record the acceptance as a portal signature would; changes nothing on error."""
@@ -58,6 +60,7 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
         # The order needs an image to count as signed for Odoo (no second signature on the portal, shown as signed):
         # the upload, else a stamp that says how it was accepted, never an imitation of a handwritten signature.
         image = upload or self._stamp_image(signer)
+        note = (self.note or "").strip() or False
         with caller_records_acceptance():
             order.write({"signed_by": signer, "signature": base64.b64encode(image)})
         acceptance = order._auto_invoice_record_acceptance(
@@ -65,16 +68,18 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
                 "channel": "offline",
                 "user_id": self.env.uid,
                 "consent_text": self._consent_text(signer),
+                "internal_note": note,
                 "accepted_on": self.accepted_on,
                 "offline_method": self.method,
             }
         )
+        body = self.env._(
+            "Offline acceptance %(reference)s recorded: %(consent)s",
+            reference=acceptance.sudo().name,
+            consent=self._consent_text(signer),
+        )
         order.message_post(
-            body=self.env._(
-                "Offline acceptance %(reference)s recorded: %(consent)s",
-                reference=acceptance.sudo().name,
-                consent=self._consent_text(signer),
-            ),
+            body=self.env._("%(body)s Note: %(note)s", body=body, note=note) if note else body,
             attachments=[(self.signature_filename or "signature", upload)] if upload else None,
             subtype_xmlid="mail.mt_note",
         )
@@ -107,18 +112,16 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
         return raw
 
     def _consent_text(self, signer):
-        """How the quotation was accepted, stored as the acceptance's consent text."""
+        """How the quotation was accepted, stored as the acceptance's consent text and printed on the certificate the
+        customer downloads: the salesperson's note is not part of it (it is kept apart, internal)."""
         method = dict(self._fields["method"]._description_selection(self.env))[self.method]
-        text = self.env._(
+        return self.env._(
             "Accepted offline (%(method)s) by %(signer)s on %(date)s (UTC); recorded by %(user)s.",
             method=method,
             signer=signer,
             date=fields.Datetime.to_string(self.accepted_on),
             user=self.env.user.name,
         )
-        if note := (self.note or "").strip():
-            text += "\n" + self.env._("Note: %(note)s", note=note)
-        return text
 
     def _stamp_image(self, signer):
         """A PNG stamp for an acceptance recorded without an image: who accepted, how and when."""
