@@ -35,7 +35,7 @@ class SaleOrderLine(models.Model):
         orders.exists()._auto_invoice_check_signed_content()
         return res
 
-    @api.depends("order_id.auto_invoice_acceptance_id.state", "order_id.auto_invoice_acceptance_id.invoice_ids")
+    @api.depends("order_id.auto_invoice_acceptance_id.state", "order_id.auto_invoice_acceptance_id.invoice_ids.state")
     def _compute_qty_to_invoice(self):
         res = super()._compute_qty_to_invoice()
         # Invoiced in full at the signature: a product invoiced on delivery then counts like one invoiced on order,
@@ -53,7 +53,7 @@ class SaleOrderLine(models.Model):
             and self.product_id.invoice_policy == "delivery"
             and acceptance.auto_invoice
             and acceptance.auto_invoice_amount == "full"
-            and bool(acceptance.invoice_ids)
+            and any(move.state != "cancel" for move in acceptance.invoice_ids)  # a cancelled invoice bills nothing
         )
 
     def _auto_invoice_is_priced_content(self):
