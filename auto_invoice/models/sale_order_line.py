@@ -45,15 +45,16 @@ class SaleOrderLine(models.Model):
         return res
 
     def _auto_invoice_invoiced_up_front(self):
+        """Whether the acceptance invoiced this line in full: its live invoice bills the lines themselves (the whole
+        quotation, or a deposit policy paid in full online), not a down payment; a cancelled invoice bills nothing."""
         self.ensure_one()
         acceptance = self.order_id.sudo().auto_invoice_acceptance_id
-        return (
+        return bool(
             self.state == "sale"
             and not self.display_type
             and self.product_id.invoice_policy == "delivery"
             and acceptance.auto_invoice
-            and acceptance.auto_invoice_amount == "full"
-            and any(move.state != "cancel" for move in acceptance.invoice_ids)  # a cancelled invoice bills nothing
+            and any(move.state != "cancel" and not move._is_downpayment() for move in acceptance.invoice_ids)
         )
 
     def _auto_invoice_is_priced_content(self):

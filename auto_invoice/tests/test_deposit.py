@@ -23,9 +23,9 @@ class DepositCommon(AutoInvoiceCommon):
             company_id=cls.env.company.id,
         )
 
-    def _deposit_quotation(self, percentage=30.0, **values):
+    def _deposit_quotation(self, percentage=30.0, lines=None, **values):
         return self._create_quotation(
-            lines=[(self.service, 2.0)],
+            lines=lines or [(self.service, 2.0)],
             auto_invoice_amount="percentage",
             auto_invoice_deposit_percentage=percentage,
             **values,
@@ -76,6 +76,23 @@ class TestAutoInvoiceDeposit(DepositCommon):
 
         self.assertNothingBilledAgain(order, deposit)
         self.assertAlmostEqual(self._billed(order), order.amount_total * 0.3, places=2, msg="30 %, not 60 %")
+
+    def test_cancelling_the_deposit_an_acceptance_relied_on_lets_it_be_retried(self):
+        order = self._deposit_quotation()
+        self._sign_in_backend(order)
+        deposit = order.auto_invoice_id
+        deposit.action_post()
+        self._reset_to_quotation(order)
+        self._sign_in_backend(order)
+        self.assertNothingBilledAgain(order, deposit)
+
+        deposit.button_draft()
+        deposit.button_cancel()
+
+        self.assertEqual(order.auto_invoice_state, "failed", "the acceptance's deposit is no longer billed")
+        self.assertIn("was cancelled", order.auto_invoice_error)
+        order.with_user(self.salesman).action_auto_invoice_retry()
+        self.assertAlmostEqual(self.assertInvoicedOnce(order).amount_total, order.amount_total * 0.3, places=2)
 
     def test_signing_again_for_more_bills_only_the_rest_of_the_deposit(self):
         order = self._deposit_quotation()
@@ -289,14 +306,16 @@ class TestAutoInvoiceDepositPayment(DepositCommon, AccountPaymentCommon):
             transaction._post_process()
         return transaction
 
-    def _signed_deposit_quotation_to_pay(self, prepayment):
-        order = self._deposit_quotation(require_payment=True, prepayment_percent=prepayment, auto_invoice_after="post")
+    def _signed_deposit_quotation_to_pay(self, prepayment, lines=None):
+        order = self._deposit_quotation(
+            lines=lines, require_payment=True, prepayment_percent=prepayment, auto_invoice_after="post"
+        )
         self._sign_in_backend(order)
         self.assertEqual((order.state, order.auto_invoice_state), ("sent", "pending"))
         return order
 
     def test_paid_in_full_under_a_deposit_policy_invoices_the_whole_quotation(self):
-        order = self._signed_deposit_quotation_to_pay(0.3)
+        order = self._signed_deposit_quotation_to_pay(0.3, lines=[(self.service, 2.0), (self.delivered_product, 3.0)])
 
         self._pay(order, order.amount_total)
 
@@ -304,6 +323,9 @@ class TestAutoInvoiceDepositPayment(DepositCommon, AccountPaymentCommon):
         self.assertAlmostEqual(invoice.amount_total, order.amount_total, places=2, msg="what was paid")
         self.assertFalse(order.order_line.filtered("is_downpayment"), "a regular invoice, not a down payment")
         self.assertEqual(order.invoice_status, "invoiced")
+        self.assertEqual(
+            order.order_line.mapped("qty_to_invoice"), [0.0, 0.0], "no credit note for goods not delivered"
+        )
         self.assertIn(invoice.payment_state, ("paid", "in_payment"), "the whole payment is applied")
 
     def test_paid_more_than_the_deposit_invoices_what_was_paid(self):
