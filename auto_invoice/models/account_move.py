@@ -70,7 +70,7 @@ class AccountMove(models.Model):
         return super().write(vals)
 
     def unlink(self):
-        acceptances, names = self.sudo().auto_invoice_acceptance_id, ", ".join(self.mapped("display_name"))
+        acceptances, names = self._auto_invoice_acceptances_billed_sudo(), ", ".join(self.mapped("display_name"))
         res = super().unlink()
         acceptances._invoice_removed(names, deleted=True)
         return res
@@ -80,7 +80,7 @@ class AccountMove(models.Model):
     def button_cancel(self):
         res = super().button_cancel()
         cancelled = self.filtered(lambda move: move.state == "cancel")
-        cancelled.sudo().auto_invoice_acceptance_id._invoice_removed(", ".join(cancelled.mapped("display_name")))
+        cancelled._auto_invoice_acceptances_billed_sudo()._invoice_removed(", ".join(cancelled.mapped("display_name")))
         return res
 
     def button_draft(self):
@@ -101,6 +101,12 @@ class AccountMove(models.Model):
         return True
 
     # === BUSINESS METHODS === #
+
+    def _auto_invoice_acceptances_billed_sudo(self):
+        """The acceptances these invoices bill: their own, and the current acceptance of their orders, which created
+        no invoice for what these bill already (see sale.order._auto_invoice_generate)."""
+        moves = self.sudo()
+        return moves.auto_invoice_acceptance_id | moves.line_ids.sale_line_ids.order_id.auto_invoice_acceptance_id
 
     def _auto_invoice_check_link_write(self):
         # `readonly` is a rule of the views only: only the acceptance itself links its invoice, in sudo.

@@ -65,7 +65,7 @@ class SaleOrder(models.Model):
     )
     auto_invoice_deposit_amount = fields.Monetary(
         string="Deposit Amount",
-        compute="_compute_auto_invoice_policies",
+        compute="_compute_auto_invoice_deposit_amount",
         store=True,
         readonly=False,
         precompute=True,
@@ -140,14 +140,24 @@ class SaleOrder(models.Model):
             amount_source = template if template.auto_invoice_amount else company
             order.auto_invoice_amount = amount_source.auto_invoice_amount
             order.auto_invoice_deposit_percentage = amount_source.auto_invoice_deposit_percentage
+            order.auto_invoice_after = template.auto_invoice_after or company.auto_invoice_after
+
+    @api.depends("company_id", "sale_order_template_id", "currency_id")
+    def _compute_auto_invoice_deposit_amount(self):
+        # Apart from the other policies: a new currency (a new pricelist) converts the company's amount again, and
+        # leaves the quotation's other choices alone. A template's amount is in the quotation's currency.
+        for order in self:
+            company, template = order.company_id, order.sale_order_template_id
             order.auto_invoice_deposit_amount = (
                 template.auto_invoice_deposit_amount
                 if template.auto_invoice_amount
                 else company.currency_id._convert(
-                    company.auto_invoice_deposit_amount, order.currency_id or company.currency_id, company
+                    company.auto_invoice_deposit_amount,
+                    order.currency_id or company.currency_id,
+                    company,
+                    (order.date_order or fields.Datetime.now()).date(),
                 )
             )
-            order.auto_invoice_after = template.auto_invoice_after or company.auto_invoice_after
 
     @api.depends(lambda self: ["auto_invoice_on_signature", "amount_total", "currency_id", *POLICY_FIELDS])
     def _compute_auto_invoice_summary(self):
@@ -186,19 +196,14 @@ class SaleOrder(models.Model):
 
     # === CONSTRAINT METHODS === #
 
-    @api.constrains(*POLICY_FIELDS, "auto_invoice_on_signature", "partner_invoice_id", "order_line")
+    # amount_total: checked whenever it is recomputed, whatever lowered it (Discount, a line's price, an RPC write).
+    @api.constrains(*POLICY_FIELDS, "auto_invoice_on_signature", "partner_invoice_id", "order_line", "amount_total")
     def _check_auto_invoice_policy(self):
         res = super()._check_auto_invoice_policy()
         for order in self.filtered(lambda order: order.auto_invoice_on_signature and order.state in ("draft", "sent")):
-            if order.auto_invoice_amount == "fixed" and 0 < order.amount_total < order.auto_invoice_deposit_amount:
-                raise ValidationError(
-                    self.env._(
-                        "The deposit of %(order)s (%(deposit)s) is more than the quotation's total (%(total)s).",
-                        order=order.display_name,
-                        deposit=format_amount(self.env, order.auto_invoice_deposit_amount, order.currency_id),
-                        total=format_amount(self.env, order.amount_total, order.currency_id),
-                    )
-                )
+            # A quotation still without a total is being prepared: its signature is refused until it has one.
+            if order.amount_total > 0 and (problem := order._auto_invoice_deposit_problem()):
+                raise ValidationError(problem)
             if order.auto_invoice_after == "send" and (problem := order._auto_invoice_sending_problem()):
                 raise ValidationError(problem)
         return res
@@ -264,17 +269,28 @@ class SaleOrder(models.Model):
             )
         invoices = self._auto_invoice_create()
         if failed := self.filtered(lambda order: order.auto_invoice_state == "failed"):
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "warning",
-                    "title": self.env._("The invoice could not be created"),
-                    "message": "\n".join(failed.mapped("auto_invoice_error")),
-                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-                },
-            }
+            return self._auto_invoice_retry_notification(
+                "warning", self.env._("The invoice could not be created"), failed.mapped("auto_invoice_error")
+            )
+        if invoiced_already := self.filtered(lambda order: not order.auto_invoice_id):
+            return self._auto_invoice_retry_notification(
+                "info",
+                self.env._("Nothing left to invoice"),
+                [order._auto_invoice_invoiced_already_message() for order in invoiced_already],
+            )
         return self.action_view_invoice(invoices)
+
+    def _auto_invoice_retry_notification(self, notification_type, title, messages):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": notification_type,
+                "title": title,
+                "message": "\n".join(messages),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     # === BUSINESS METHODS: acceptance === #
 
@@ -426,6 +442,8 @@ class SaleOrder(models.Model):
                 "%(order)s does not ask for a signature: enable Online Signature on it first.",
                 order=self.display_name,
             )
+        if self.auto_invoice_on_signature and (problem := self._auto_invoice_deposit_problem()):
+            return problem
         return None
 
     def _auto_invoice_check_clearable(self, vals):
@@ -457,6 +475,19 @@ class SaleOrder(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
         self._auto_invoice_close_failure_activities()
+
+    def _auto_invoice_deposit_problem(self):
+        """Why the fixed deposit of this quotation cannot be invoiced at its signature, or None: more than its total."""
+        self.ensure_one()
+        deposit, currency = self.auto_invoice_deposit_amount, self.currency_id
+        if self.auto_invoice_amount != "fixed" or currency.compare_amounts(deposit, self.amount_total) <= 0:
+            return None
+        return self.env._(
+            "The deposit of %(order)s (%(deposit)s) is more than the quotation's total (%(total)s).",
+            order=self.display_name,
+            deposit=format_amount(self.env, deposit, currency),
+            total=format_amount(self.env, self.amount_total, currency),
+        )
 
     def _auto_invoice_request_evidence(self, channel=None):
         """Who sends the acceptance and from where, read from the HTTP request itself.
@@ -623,13 +654,20 @@ class SaleOrder(models.Model):
             try:
                 with self.env.cr.savepoint():
                     invoice = self._auto_invoice_generate()
-                    acceptance._link_invoice(invoice)
-                    self._auto_invoice_notify_created_sudo(invoice)
+                    if invoice:
+                        acceptance._link_invoice(invoice)
+                        self._auto_invoice_notify_created_sudo(invoice)
+                    else:
+                        acceptance.write({"state": "done", "error": False})
+                        self._auto_invoice_notify_invoiced_already_sudo()
             except (psycopg2.OperationalError, pg_errors.UniqueViolation):
                 raise  # a concurrency error (Odoo retries the request) or a second invoice for one acceptance
             except Exception as error:  # whatever the cause, it is recorded and the acceptance stays
                 acceptance._mark_failed(error)
                 return self.env["account.move"]
+            if not invoice:
+                self._auto_invoice_close_failure_activities(self._auto_invoice_invoiced_already_message())
+                return invoice
         if self._auto_invoice_apply_after_policy(invoice, acceptance):
             self._auto_invoice_close_failure_activities(
                 self.env._("Invoice %(invoice)s created.", invoice=invoice.display_name)
@@ -637,43 +675,103 @@ class SaleOrder(models.Model):
         return invoice
 
     def _auto_invoice_generate(self):
-        """The invoice of the accepted quotation, as one draft: in full, every line at its ordered quantity, or the
-        deposit its acceptance's policy asks for, through Odoo's down-payment lines (so that the final invoice
-        deducts it). Override to change what the invoice of an acceptance contains.
+        """The invoice of the accepted quotation, as one draft: in full, every line at its ordered quantity (less what
+        is invoiced already), or the deposit its acceptance's policy asks for, through Odoo's down-payment lines (so
+        that the final invoice deducts it). Override to change what the invoice of an acceptance contains.
+
+        :return: the draft; empty when everything it would bill is invoiced already (an earlier acceptance, an
+            invoice made by hand). Nothing to invoice at all is an error.
         """
         self.ensure_one()
         acceptance = self.sudo().auto_invoice_acceptance_id
         # The review activity notifies the salesperson; skip the "assigned to you" email of the creation.
         order = self.with_context(mail_auto_subscribe_no_notify=True)
-        if acceptance.auto_invoice_amount in ("percentage", "fixed"):
-            invoice = order._auto_invoice_generate_deposit(acceptance)
-        else:
+        deposit = order._auto_invoice_deposit_to_bill(acceptance)
+        if deposit is None:
             self._force_lines_to_invoice_policy_order()
-            invoice = order._create_invoices(grouped=True, final=True)
+            invoice = order.with_context(raise_if_nothing_to_invoice=False)._create_invoices(grouped=True, final=True)
+        elif self.currency_id.compare_amounts(deposit, 0.0) > 0:
+            invoice = order._auto_invoice_generate_deposit(acceptance, deposit)
+        else:
+            invoice = self.env["account.move"]
         if not invoice:
+            if self._auto_invoice_live_invoice_lines():
+                return invoice
             raise UserError(self._nothing_to_invoice_error_message())
         # Odoo posts the drafts linked to a payment transaction when the payment completes: the acceptance's invoice
         # is linked, and its payments matched, when its policy or a person posts it (account.move._auto_invoice_post).
         invoice.sudo().transaction_ids = [Command.clear()]
         return invoice
 
-    def _auto_invoice_generate_deposit(self, acceptance):
-        """A down-payment invoice, as Odoo's Create Invoice > Down payment makes it (split by tax)."""
+    def _auto_invoice_generate_deposit(self, acceptance, amount):
+        """A down-payment invoice of `amount` (tax included), as Odoo's Create Invoice > Down payment makes it (split
+        by tax): "Down payment of 30%" when it is the policy's percentage, else a fixed amount."""
         self.ensure_one()
+        as_percentage = acceptance.auto_invoice_amount == "percentage" and not self.currency_id.compare_amounts(
+            amount, self._auto_invoice_deposit_asked(acceptance)
+        )
         wizard = (
             self.env["sale.advance.payment.inv"]
             .with_context(active_model="sale.order", active_ids=self.ids)
             .create(
                 {
-                    "advance_payment_method": acceptance.auto_invoice_amount,
+                    "advance_payment_method": "percentage" if as_percentage else "fixed",
                     "amount": acceptance.auto_invoice_deposit_percentage,
-                    "fixed_amount": acceptance.auto_invoice_deposit_amount,
+                    "fixed_amount": amount,
                     "sale_order_ids": [Command.set(self.ids)],
                 }
             )
         )
         wizard._check_amount_is_positive()
         return wizard._create_invoices(self)
+
+    def _auto_invoice_deposit_asked(self, acceptance):
+        """The deposit the policy of `acceptance` asks for, tax included, in the order's currency."""
+        self.ensure_one()
+        if acceptance.auto_invoice_amount == "percentage":
+            return self.currency_id.round(self.amount_total * acceptance.auto_invoice_deposit_percentage / 100)
+        return acceptance.auto_invoice_deposit_amount
+
+    def _auto_invoice_deposit_to_bill(self, acceptance):
+        """What the deposit invoice of `acceptance` bills, tax included; None when it invoices the whole quotation
+        (its policy, or an online payment of all of it).
+
+        The deposit is the policy's, or what the customer paid online when that is more (the invoice then matches the
+        payment), less the down payments already invoiced for this order (not cancelled, net of credit notes), and
+        never more than what is left to invoice: a new signature, a retry, an invoice made by hand never bill twice.
+        """
+        self.ensure_one()
+        if acceptance.auto_invoice_amount not in ("percentage", "fixed"):
+            return None
+        currency, total = self.currency_id, self.amount_total
+        paid = self.amount_paid  # Odoo's: the done and authorized online payments of this order
+        if currency.compare_amounts(paid, total) >= 0 and currency.compare_amounts(total, 0.0) > 0:
+            return None
+        asked = max(self._auto_invoice_deposit_asked(acceptance), paid)
+        invoiced = self._auto_invoice_amount_invoiced()
+        deposits = self._auto_invoice_amount_invoiced(down_payments=True)
+        return currency.round(max(min(asked - deposits, total - invoiced), 0.0))
+
+    def _auto_invoice_live_invoice_lines(self, down_payments=False):
+        """The invoice and credit note lines of this order that are not cancelled (drafts too: Odoo's invoiced
+        quantities count them); with `down_payments`, those of down-payment invoices only, not the deduction of a
+        deposit by a later invoice. In sudo: whoever signs may not read invoices."""
+        self.ensure_one()
+        lines = self.sudo().order_line.invoice_lines.filtered(lambda line: line.move_id.state != "cancel")
+        if down_payments:
+            lines = lines.filtered(lambda line: line.move_id._is_downpayment())
+        return lines
+
+    def _auto_invoice_amount_invoiced(self, down_payments=False):
+        """What the lines of `_auto_invoice_live_invoice_lines()` bill, tax included, in the order's currency."""
+        self.ensure_one()
+        total = 0.0
+        for line in self._auto_invoice_live_invoice_lines(down_payments=down_payments):
+            move = line.move_id
+            date = move.invoice_date or fields.Date.context_today(self)
+            amount = line.currency_id._convert(line.price_total, self.currency_id, self.company_id, date)
+            total -= move.direction_sign * amount  # + for an invoice, - for a credit note
+        return self.currency_id.round(total)
 
     def _auto_invoice_apply_after_policy(self, invoice, acceptance):
         """Post, or post and send, the acceptance's invoice as its policy says.
@@ -751,6 +849,29 @@ class SaleOrder(models.Model):
                 invoice=invoice._get_html_link(),
                 after=after_label,
             ),
+            author_id=self.env.ref("base.partner_root").id,
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _auto_invoice_invoiced_already_message(self):
+        """Why the acceptance of this order created no invoice: what it asks for is invoiced already."""
+        self.ensure_one()
+        acceptance = self.sudo().auto_invoice_acceptance_id
+        asked = self.amount_total
+        if acceptance.auto_invoice_amount in ("percentage", "fixed"):
+            asked = max(self._auto_invoice_deposit_asked(acceptance), self.amount_paid)
+        return self.env._(
+            "No new invoice for the acceptance of %(order)s: what it invoices (%(amount)s) is already invoiced "
+            "(%(invoices)s).",
+            order=self.name,
+            amount=format_amount(self.env, min(asked, self.amount_total), self.currency_id),
+            invoices=", ".join(self._auto_invoice_live_invoice_lines().move_id.mapped("display_name")),
+        )
+
+    def _auto_invoice_notify_invoiced_already_sudo(self):
+        self.ensure_one()
+        self.sudo().message_post(
+            body=self._auto_invoice_invoiced_already_message(),
             author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",
         )

@@ -35,7 +35,7 @@ class SaleOrderLine(models.Model):
         orders.exists()._auto_invoice_check_signed_content()
         return res
 
-    @api.depends("order_id.auto_invoice_acceptance_id.state", "order_id.auto_invoice_acceptance_id.invoice_ids")
+    @api.depends("order_id.auto_invoice_acceptance_id.state", "order_id.auto_invoice_acceptance_id.invoice_ids.state")
     def _compute_qty_to_invoice(self):
         res = super()._compute_qty_to_invoice()
         # Invoiced in full at the signature: a product invoiced on delivery then counts like one invoiced on order,
@@ -45,15 +45,16 @@ class SaleOrderLine(models.Model):
         return res
 
     def _auto_invoice_invoiced_up_front(self):
+        """Whether the acceptance invoiced this line in full: its live invoice bills the lines themselves (the whole
+        quotation, or a deposit policy paid in full online), not a down payment; a cancelled invoice bills nothing."""
         self.ensure_one()
         acceptance = self.order_id.sudo().auto_invoice_acceptance_id
-        return (
+        return bool(
             self.state == "sale"
             and not self.display_type
             and self.product_id.invoice_policy == "delivery"
             and acceptance.auto_invoice
-            and acceptance.auto_invoice_amount == "full"
-            and bool(acceptance.invoice_ids)
+            and any(move.state != "cancel" and not move._is_downpayment() for move in acceptance.invoice_ids)
         )
 
     def _auto_invoice_is_priced_content(self):

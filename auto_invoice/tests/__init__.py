@@ -10,3 +10,4 @@ from . import test_reminder
 from . import test_send
 from . import test_branding
 from . import test_portal_integrity
+from . import test_deposit
