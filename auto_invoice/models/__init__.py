@@ -7,4 +7,5 @@ from . import res_config_settings
 from . import sale_order
 from . import sale_order_acceptance
 from . import sale_order_line
+from . import sale_order_signed_content
 from . import sale_order_template

@@ -9,3 +9,5 @@ from . import test_portal
 from . import test_reminder
 from . import test_send
 from . import test_branding
+from . import test_signed_content
+from . import test_stock
