@@ -2,7 +2,8 @@ from contextlib import suppress
 
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common import AutoInvoiceCommon
 
@@ -10,6 +11,17 @@ SIGNED = "was signed by Ada Lovelace"
 
 
 class SignedContentCommon(AutoInvoiceCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_customer = cls.env["res.partner"].create(
+            {
+                "name": "Bob Other",
+                "email": "bob@other.example.com",
+                "property_payment_term_id": cls.pay_terms_a.id,
+            }
+        )
+
     def _signed_order(self, **values):
         order = self._create_quotation(**values)
         self._sign_in_backend(order)
@@ -42,17 +54,6 @@ class SignedContentCommon(AutoInvoiceCommon):
 @tagged("post_install", "-at_install")
 class TestSignedContentLock(SignedContentCommon):
     """The lock checks what the customer signed, whatever changes it: a write, or what a write recomputes."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.other_customer = cls.env["res.partner"].create(
-            {
-                "name": "Bob Other",
-                "email": "bob@other.example.com",
-                "property_payment_term_id": cls.pay_terms_a.id,
-            }
-        )
 
     def test_new_customer_of_a_signed_quotation_waiting_for_its_payment_is_refused(self):
         order = self._signed_order(require_payment=True)
@@ -164,3 +165,32 @@ class TestSignedContentLock(SignedContentCommon):
             "Taxi ride: added to the order after signing.",
             "the signed lines and their totals match; the expense is named",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestSignedContentLockOverHttp(SignedContentCommon, HttpCase):
+    def test_the_web_client_gets_the_refusal_in_the_same_request_and_nothing_is_saved(self):
+        order = self._signed_order(require_payment=True)
+        self.authenticate("ai_salesman", "ai_salesman")
+
+        # The form saves only the customer: the payment terms follow from it, in the same request.
+        with mute_logger("odoo.http"):
+            response = self.opener.post(
+                f"{self.base_url()}/web/dataset/call_kw/sale.order/web_save",
+                json={
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": "sale.order",
+                        "method": "web_save",
+                        "args": [order.ids, {"partner_id": self.other_customer.id}],
+                        "kwargs": {"specification": {"payment_term_id": {}}},
+                    },
+                },
+            ).json()
+
+        error = response.get("error", {}).get("data", {})
+        self.assertEqual(error.get("name"), "odoo.exceptions.UserError", "a user error, not a server error")
+        self.assertIn(SIGNED, error.get("message"))
+        self.env.invalidate_all()
+        self.assertRecordValues(order, [{"partner_id": self.customer.id, "payment_term_id": self.payment_term.id}])
