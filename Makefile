@@ -14,7 +14,7 @@ test:  ## Install auto_invoice on a throwaway database, run its tests, then the 
 pytest:  ## The same tests with pytest-odoo on a reused database; one test: make pytest ARGS="path::Class::test"
 	scripts/pytest.sh $(ARGS)
 
-test-core:  ## Odoo's sale, sale_management and sale_loyalty test suites with auto_invoice installed (long)
+test-core:  ## Odoo's sale, sale_management, sale_loyalty and sale_stock test suites with auto_invoice installed (long)
 	scripts/test_core.sh
 
 demo:  ## End-to-end demo on a fresh database and a real server; results in demo-output/

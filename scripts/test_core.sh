@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# make test-core: Odoo's own sale, sale_management and sale_loyalty test suites with $MODULE installed, on a
-# throwaway database: does the addon break core behaviour? Ends with "N passed, N failed[, N skipped]" (skips are
-# reported, not failures: core suites skip what needs a patched wkhtmltopdf, for instance) and lists the failing
-# tests in test-output/core-failures.txt as --test-tags specs.
+# make test-core: Odoo's own sale, sale_management, sale_loyalty and sale_stock test suites with $MODULE installed,
+# on a throwaway database: does the addon break core behaviour, also beside a warehouse? Ends with "N passed,
+# N failed[, N skipped]" (skips are reported, not failures: core suites skip what needs a patched wkhtmltopdf, for
+# instance) and lists the failing tests in test-output/core-failures.txt as --test-tags specs.
 # To tell the addon's breakage from core's own (a test failing without the addon too), rerun just those tests
-# without it:  make test-core CORE_MODULES=sale_management,sale_loyalty CORE_TAGS="$(paste -sd, test-output/core-failures.txt)"
+# without it:  make test-core CORE_MODULES=sale_management,sale_loyalty,sale_stock CORE_TAGS="$(paste -sd, test-output/core-failures.txt)"
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-MODULES=${CORE_MODULES:-$MODULE,sale_loyalty}
-TAGS=${CORE_TAGS:-/sale,/sale_management,/sale_loyalty}
+MODULES=${CORE_MODULES:-$MODULE,sale_loyalty,sale_stock}
+TAGS=${CORE_TAGS:-/sale,/sale_management,/sale_loyalty,/sale_stock}
 OUT=$ROOT/test-output
 LOG=${TEST_LOG:-$OUT/core.log}
 
@@ -26,7 +26,7 @@ set +e
   --screenshots "$OUT/core-screenshots" >"$LOG" 2>&1
 rc=$?
 set -e
-odoo_test_counts "$LOG" '(sale|sale_management|sale_loyalty)' "$rc" 0
+odoo_test_counts "$LOG" '(sale|sale_management|sale_loyalty|sale_stock)' "$rc" 0
 
 # Odoo logs each failing test as "... ERROR <db> odoo.addons.<module>.tests.<file>: FAIL: <Class>.<method>" (or
 # "ERROR: ", "FAIL: Subtest <Class>.<method> ..."), and a failing class set-up as "ERROR: setUpClass (...<Class>)".

@@ -8,4 +8,5 @@ from . import sale_order
 from . import sale_order_reminder
 from . import sale_order_acceptance
 from . import sale_order_line
+from . import sale_order_signed_content
 from . import sale_order_template

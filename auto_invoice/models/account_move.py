@@ -3,6 +3,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tools import float_compare, float_repr
 
+from .sale_order import ACCEPTANCE_READERS
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -13,7 +15,7 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
-        groups="base.group_user",
+        groups=ACCEPTANCE_READERS,
         help="The customer's acceptance this invoice was created from.",
     )
     is_auto_invoice = fields.Boolean(
@@ -44,6 +46,7 @@ class AccountMove(models.Model):
 
     @api.depends(
         "auto_invoice_acceptance_id",
+        "invoice_line_ids.sale_line_ids",
         "invoice_line_ids.quantity",
         "invoice_line_ids.price_unit",
         "invoice_line_ids.discount",
@@ -180,13 +183,18 @@ class AccountMove(models.Model):
         """What this invoice bills differently from the `signed` priced content, one sentence per difference.
 
         Lines are matched by product and description; quantities, unit prices, discounts and taxes are compared at
-        the precisions of the signed content, then the totals in the invoice's currency.
+        the precisions of the signed content, then the totals in the invoice's currency. Lines that bill what was
+        added to the order after signing are named as such, and left out of the totals compared.
         """
         self.ensure_one()
         sign = -1 if self.move_type == "out_refund" else 1
-        billed = {}
+        added_to_order = self.auto_invoice_acceptance_id.order_id._auto_invoice_lines_added_after_signing()
+        billed, added = {}, self.env["account.move.line"]
         for line in self.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
-            billed.setdefault((line.product_id.id or False, line.name or ""), []).append(line)
+            if line.sale_line_ids and line.sale_line_ids <= added_to_order:
+                added |= line  # bills a line added to the order after the signature (a delivered extra, an expense)
+            else:
+                billed.setdefault((line.product_id.id or False, line.name or ""), []).append(line)
         differences = []
         for signed_line in signed["lines"]:
             key = (signed_line["product_id"] or False, signed_line["description"])
@@ -203,6 +211,10 @@ class AccountMove(models.Model):
                     line=lines[0].name.split("\n")[0],
                 )
             )
+        differences += [
+            self.env._("%(line)s: added to the order after signing.", line=(line.name or "").split("\n")[0])
+            for line in added
+        ]
         if self.currency_id.name != signed["currency"]:
             differences.append(
                 self.env._(
@@ -211,12 +223,13 @@ class AccountMove(models.Model):
                     billed=self.currency_id.name,
                 )
             )
+        amounts = self._auto_invoice_amounts_without(added)
         for field, label in (
             ("amount_untaxed", self.env._("Untaxed amount")),
             ("amount_tax", self.env._("Taxes")),
             ("amount_total", self.env._("Total")),
         ):
-            billed_amount = float_repr(self.currency_id.round(sign * self[field]), self.currency_id.decimal_places)
+            billed_amount = float_repr(self.currency_id.round(sign * amounts[field]), self.currency_id.decimal_places)
             if billed_amount != signed[field]:
                 differences.append(
                     self.env._(
@@ -227,6 +240,27 @@ class AccountMove(models.Model):
                     )
                 )
         return differences
+
+    def _auto_invoice_amounts_without(self, lines):
+        """This invoice's untaxed amount, taxes and total without the product `lines`, as Odoo computes them."""
+        self.ensure_one()
+        names = ("amount_untaxed", "amount_tax", "amount_total")
+        if not lines:
+            return {name: self[name] for name in names}
+        tax_model = self.env["account.tax"]
+        kept = self.invoice_line_ids.filtered(lambda line: line.display_type == "product") - lines
+        base_lines = [self._prepare_product_base_line_for_taxes_computation(line) for line in kept]
+        base_lines += self._prepare_epd_base_lines_for_taxes_computation_from_base_lines(kept)
+        tax_model._add_tax_details_in_base_lines(base_lines, self.company_id)
+        tax_model._round_base_lines_tax_details(base_lines, self.company_id)
+        totals = tax_model._get_tax_totals_summary(base_lines, self.currency_id, self.company_id)
+        return dict(
+            zip(
+                names,
+                (totals["base_amount_currency"], totals["tax_amount_currency"], totals["total_amount_currency"]),
+                strict=True,
+            )
+        )
 
     def _auto_invoice_compare_line(self, label, signed_line, lines, sign):
         digits = self.env["decimal.precision"].precision_get

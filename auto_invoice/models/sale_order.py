@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.http import request
-from odoo.tools import float_repr, float_round, format_amount
+from odoo.tools import float_repr, format_amount
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
 
@@ -21,8 +21,9 @@ _caller_records_acceptance = ContextVar("auto_invoice_caller_records_acceptance"
 SIGNER_NAME_MAX_LENGTH = 128
 # Order fields derived from the acceptance: never written by users, whatever the view says.
 DERIVED_FIELDS = {"auto_invoice_acceptance_id", "auto_invoice_state"}
-# What a write must touch to possibly change the priced content (see _auto_invoice_priced_content).
-PRICED_ORDER_FIELDS = {"order_line", "currency_id", "pricelist_id", "payment_term_id", "fiscal_position_id"}
+# Who may read acceptances (security/ir.model.access.csv): the order's fields that show them are theirs only, so that
+# other internal users who read sales orders (Inventory, Manufacturing, Project) can open a signed one.
+ACCEPTANCE_READERS = "sales_team.group_sale_salesman,account.group_account_invoice,account.group_account_readonly"
 
 
 @contextmanager
@@ -86,7 +87,7 @@ class SaleOrder(models.Model):
         inverse_name="order_id",
         string="Acceptances",
         readonly=True,
-        groups="base.group_user",
+        groups=ACCEPTANCE_READERS,
     )
     auto_invoice_acceptance_id = fields.Many2one(
         comodel_name="sale.order.acceptance",
@@ -94,7 +95,7 @@ class SaleOrder(models.Model):
         compute="_compute_auto_invoice_acceptance_id",
         store=True,
         index="btree_not_null",
-        groups="base.group_user",
+        groups=ACCEPTANCE_READERS,
         help="The customer's current (not void) acceptance of this quotation.",
     )
     auto_invoice_state = fields.Selection(
@@ -117,13 +118,13 @@ class SaleOrder(models.Model):
         comodel_name="account.move",
         string="Automatic Invoice",
         compute="_compute_auto_invoice_id",
-        groups="base.group_user",
+        groups=ACCEPTANCE_READERS,
         help="The invoice created from the customer's acceptance of this quotation.",
     )
     auto_invoice_content_matches = fields.Boolean(
         string="Matches the Signed Quotation",
         compute="_compute_auto_invoice_content_matches",
-        groups="base.group_user",
+        groups=ACCEPTANCE_READERS,
     )
 
     # === COMPUTE METHODS === #
@@ -186,14 +187,6 @@ class SaleOrder(models.Model):
             invoices = order.auto_invoice_acceptance_id.invoice_ids
             order.auto_invoice_id = invoices.filtered(lambda move: move.state != "cancel")[:1]
 
-    @api.depends("auto_invoice_acceptance_id", "order_line.price_total", "order_line.name", "payment_term_id")
-    def _compute_auto_invoice_content_matches(self):
-        for order in self:
-            acceptance = order.auto_invoice_acceptance_id
-            order.auto_invoice_content_matches = bool(acceptance) and (
-                acceptance.content_sha256 == order._auto_invoice_content_sha256()
-            )
-
     # === CONSTRAINT METHODS === #
 
     # amount_total: checked whenever it is recomputed, whatever lowered it (Discount, a line's price, an RPC write).
@@ -234,8 +227,6 @@ class SaleOrder(models.Model):
         signing = self._auto_invoice_check_signable(vals) if vals.get("signature") else self.browse()
         clearing = self._auto_invoice_check_clearable(vals) if "signature" in vals and not vals["signature"] else None
         res = super().write(vals)
-        if PRICED_ORDER_FIELDS & set(vals):
-            self._auto_invoice_check_signed_content()
         for order in signing:
             order._auto_invoice_record_acceptance(order._auto_invoice_request_evidence())
         if clearing:
@@ -536,75 +527,6 @@ class SaleOrder(models.Model):
     def _auto_invoice_render_quotation_pdf(self):
         self.ensure_one()
         return self.env["ir.actions.report"].sudo()._render_qweb_pdf("sale.action_report_saleorder", self.ids)[0]
-
-    # === BUSINESS METHODS: signed content === #
-
-    def _auto_invoice_priced_content(self):
-        """The priced content an acceptance covers, as the dict whose canonical JSON `content_sha256` hashes.
-
-        Version 1 of the form: ``{"version": 1, "currency": ISO code, "payment_term_id": id or null,
-        "amount_untaxed", "amount_tax", "amount_total": amounts, "lines": [line, ...]}`` where each line is
-        ``{"product_id", "description", "quantity", "uom_id", "price_unit", "discount", "tax_ids" (sorted ids),
-        "price_subtotal", "price_total"}``. Amounts are strings with the currency's decimals; quantity, unit price
-        and discount are strings with the "Product Unit", "Product Price" and "Discount" decimal precisions. Lines
-        are sorted by their canonical JSON, so their order on the quotation does not matter. Sections, notes and
-        down-payment lines are not priced content. The canonical JSON is `json.dumps(content, sort_keys=True,
-        separators=(",", ":"), ensure_ascii=False)` encoded in UTF-8.
-        """
-        self.ensure_one()
-        acceptance_model = self.env["sale.order.acceptance"]
-        currency = self.currency_id
-        precision = self.env["decimal.precision"].precision_get
-
-        def amount(value):
-            return float_repr(currency.round(value), currency.decimal_places)
-
-        def number(value, digits):
-            return float_repr(float_round(value, precision_digits=digits), digits)
-
-        lines = [
-            {
-                "product_id": line.product_id.id,
-                "description": line.name or "",
-                "quantity": number(line.product_uom_qty, precision("Product Unit")),
-                "uom_id": line.product_uom_id.id,
-                "price_unit": number(line.price_unit, precision("Product Price")),
-                "discount": number(line.discount, precision("Discount")),
-                "tax_ids": sorted(line.tax_ids.ids),
-                "price_subtotal": amount(line.price_subtotal),
-                "price_total": amount(line.price_total),
-            }
-            for line in self.order_line
-            if line._auto_invoice_is_priced_content()
-        ]
-        return {
-            "version": 1,
-            "currency": currency.name,
-            "payment_term_id": self.payment_term_id.id or None,
-            "amount_untaxed": amount(self.amount_untaxed),
-            "amount_tax": amount(self.amount_tax),
-            "amount_total": amount(self.amount_total),
-            "lines": sorted(lines, key=acceptance_model._canonical_json),
-        }
-
-    def _auto_invoice_content_sha256(self):
-        self.ensure_one()
-        acceptance_model = self.env["sale.order.acceptance"]
-        return acceptance_model._sha256(acceptance_model._canonical_json(self._auto_invoice_priced_content()))
-
-    def _auto_invoice_check_signed_content(self):
-        """Refuse a change of the priced content of a signed order: the customer signed that content."""
-        for order in self.sudo().filtered("auto_invoice_acceptance_id"):
-            acceptance = order.auto_invoice_acceptance_id
-            if acceptance.content_sha256 and acceptance.content_sha256 != order._auto_invoice_content_sha256():
-                raise UserError(
-                    self.env._(
-                        "%(order)s was signed by %(signer)s: its lines, prices, taxes and terms cannot change any "
-                        "more. To change them, cancel the order, set it back to quotation and have it signed again.",
-                        order=order.name,
-                        signer=acceptance.signer_name,
-                    )
-                )
 
     # === BUSINESS METHODS: invoice === #
 

@@ -11,3 +11,5 @@ from . import test_send
 from . import test_branding
 from . import test_portal_integrity
 from . import test_deposit
+from . import test_signed_content
+from . import test_stock

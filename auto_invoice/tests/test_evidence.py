@@ -212,9 +212,9 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
             "discount": lambda: line.write({"discount": 50.0}),
             "tax": lambda: line.write({"tax_ids": [Command.clear()]}),
             "description": lambda: line.write({"name": "Something else"}),
-            "new line": lambda: order.write({"order_line": [Command.create({"product_id": self.service.id})]}),
             "payment terms": lambda: order.write({"payment_term_id": self.pay_terms_a.id}),
         }
+        # A new line is refused until the order is confirmed, and allowed after: see test_signed_content.
         signed = order.acceptance_ids.content_sha256
         for what, change in changes.items():
             # The refusal comes after the write, which the request's rollback undoes: a savepoint stands for it here.

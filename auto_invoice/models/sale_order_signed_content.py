@@ -1,0 +1,269 @@
+"""What a customer signs on a quotation, its hash, and the lock that keeps it once signed.
+
+The lock checks the signed content itself, not the names of the fields a write mentions: any change of the fields the
+content is made of, written or recomputed (a new customer brings new payment terms), has the order checked before the
+transaction commits, against the content its acceptance recorded. Lines that Odoo or another module adds to a
+confirmed order (delivered extras, re-invoiced expenses, rewards) are not what the customer signed: they pass, and the
+review of the automatic invoice names them.
+"""
+
+from collections import Counter
+
+from odoo import api, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_repr, float_round
+
+# Key of the precommit data: the ids of the signed orders to check before the transaction commits.
+PENDING_CHECK = "auto_invoice.signed_content_orders"
+# The fields the signed content is made of (see _auto_invoice_priced_content), and who it was signed for. The ORM calls
+# constraints on them when they are written and when they are recomputed: each call has the order checked at commit.
+ORDER_CONTENT_FIELDS = ("partner_id", "currency_id", "payment_term_id", "amount_untaxed", "amount_tax", "amount_total")
+LINE_CONTENT_FIELDS = (
+    "order_id",
+    "display_type",
+    "is_downpayment",
+    "product_id",
+    "name",
+    "product_uom_qty",
+    "product_uom_id",
+    "price_unit",
+    "discount",
+    "tax_ids",
+    "price_subtotal",
+    "price_total",
+)
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    @api.depends(
+        "auto_invoice_acceptance_id",
+        "partner_id",
+        "payment_term_id",
+        "order_line.price_total",
+        "order_line.price_unit",
+        "order_line.name",
+    )
+    def _compute_auto_invoice_content_matches(self):
+        for order in self:
+            order.auto_invoice_content_matches = bool(order.sudo().auto_invoice_acceptance_id) and not (
+                order._auto_invoice_signed_content_changes()
+            )
+
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains(*ORDER_CONTENT_FIELDS)
+    def _check_auto_invoice_signed_content_changed(self):
+        self._auto_invoice_check_signed_content_at_commit()
+
+    @api.constrains("company_id")
+    def _check_auto_invoice_signed_company(self):
+        # The acceptance's company follows its order's: checked here, when the company is written.
+        if signed := self.filtered("auto_invoice_acceptance_id"):
+            raise ValidationError(
+                self.env._(
+                    "%(orders)s is signed: it stays with the company it was signed with.",
+                    orders=", ".join(signed.mapped("display_name")),
+                )
+            )
+
+    # === BUSINESS METHODS === #
+
+    def _auto_invoice_priced_lines(self):
+        """The lines of this order that are priced content (see `sale.order.line._auto_invoice_is_priced_content`)."""
+        self.ensure_one()
+        return self.order_line.filtered(lambda line: line._auto_invoice_is_priced_content())
+
+    def _auto_invoice_priced_content(self):
+        """The priced content an acceptance covers, as the dict whose canonical JSON `content_sha256` hashes.
+
+        Version 1 of the form: ``{"version": 1, "currency": ISO code, "payment_term_id": id or null,
+        "amount_untaxed", "amount_tax", "amount_total": amounts, "lines": [line, ...]}`` where each line is
+        ``{"product_id", "description", "quantity", "uom_id", "price_unit", "discount", "tax_ids" (sorted ids),
+        "price_subtotal", "price_total"}``. Amounts are strings with the currency's decimals; quantity, unit price
+        and discount are strings with the "Product Unit", "Product Price" and "Discount" decimal precisions. Lines
+        are sorted by their canonical JSON, so their order on the quotation does not matter. Sections, notes and
+        down-payment lines are not priced content. The canonical JSON is `json.dumps(content, sort_keys=True,
+        separators=(",", ":"), ensure_ascii=False)` encoded in UTF-8.
+        """
+        self.ensure_one()
+        acceptance_model = self.env["sale.order.acceptance"]
+        lines = [self._auto_invoice_line_content(line) for line in self._auto_invoice_priced_lines()]
+        return {
+            "version": 1,
+            "currency": self.currency_id.name,
+            "payment_term_id": self.payment_term_id.id or None,
+            "amount_untaxed": self._auto_invoice_amount_repr(self.amount_untaxed),
+            "amount_tax": self._auto_invoice_amount_repr(self.amount_tax),
+            "amount_total": self._auto_invoice_amount_repr(self.amount_total),
+            "lines": sorted(lines, key=acceptance_model._canonical_json),
+        }
+
+    def _auto_invoice_amount_repr(self, value):
+        return float_repr(self.currency_id.round(value), self.currency_id.decimal_places)
+
+    def _auto_invoice_line_content(self, line):
+        """One line of the priced content (see `_auto_invoice_priced_content`)."""
+        precision = self.env["decimal.precision"].precision_get
+
+        def number(value, digits):
+            return float_repr(float_round(value, precision_digits=digits), digits)
+
+        return {
+            "product_id": line.product_id.id,
+            "description": line.name or "",
+            "quantity": number(line.product_uom_qty, precision("Product Unit")),
+            "uom_id": line.product_uom_id.id,
+            "price_unit": number(line.price_unit, precision("Product Price")),
+            "discount": number(line.discount, precision("Discount")),
+            "tax_ids": sorted(line.tax_ids.ids),
+            "price_subtotal": self._auto_invoice_amount_repr(line.price_subtotal),
+            "price_total": self._auto_invoice_amount_repr(line.price_total),
+        }
+
+    def _auto_invoice_content_sha256(self):
+        """The SHA-256 of this order's priced content as it stands (what a signature now would record)."""
+        self.ensure_one()
+        acceptance_model = self.env["sale.order.acceptance"]
+        return acceptance_model._sha256(acceptance_model._canonical_json(self._auto_invoice_priced_content()))
+
+    def _auto_invoice_match_signed_lines(self, signed):
+        """Tell this order's priced lines that the customer signed from those added since.
+
+        A line is signed when its content is one of the `signed` content's lines, each of those matching one line,
+        the oldest first. A signed line that was changed matches nothing: its signed content is then missing.
+
+        :param dict signed: the priced content of the acceptance
+        :return: (signed lines, lines added after signing, the signed lines' contents that no line has any more)
+        """
+        self.ensure_one()
+        canonical = self.env["sale.order.acceptance"]._canonical_json
+        remaining = Counter(canonical(line) for line in signed["lines"])
+        signed_lines = added_lines = self.env["sale.order.line"]
+        for line in self._auto_invoice_priced_lines().sorted("id"):
+            key = canonical(self._auto_invoice_line_content(line))
+            if remaining[key]:
+                remaining[key] -= 1
+                signed_lines |= line
+            else:
+                added_lines |= line
+        missing = []
+        for line in signed["lines"]:
+            if remaining[canonical(line)] > 0:
+                remaining[canonical(line)] -= 1
+                missing.append(line)
+        return signed_lines, added_lines, missing
+
+    def _auto_invoice_lines_added_after_signing(self):
+        """The priced lines added to these signed orders since their acceptance (delivered extras, re-invoiced
+        expenses, rewards...): the customer did not sign them."""
+        added = self.env["sale.order.line"]
+        for order in self:
+            if signed := order.sudo().auto_invoice_acceptance_id._signed_content():
+                added |= order._auto_invoice_match_signed_lines(signed)[1]
+        return added
+
+    def _auto_invoice_signed_content_changes(self):
+        """What changed in what the customer signed on this order, one phrase per change; empty when nothing did.
+
+        The customer (their company), every signed line, the currency and the payment terms must be as signed. Lines
+        added after the signature change nothing signed once the order is confirmed; the order's totals then grow with
+        them, and each signed line's own subtotal and total are what is compared. Until the confirmation, the order is
+        what the customer pays for: its whole priced content and totals must be as signed.
+        """
+        self.ensure_one()
+        acceptance = self.sudo().auto_invoice_acceptance_id
+        signed = acceptance._signed_content()
+        if not signed or not acceptance.content_sha256:
+            return []
+        changes = []
+        if self.partner_id.commercial_partner_id != acceptance.partner_id.commercial_partner_id:
+            changes.append(self.env._("the customer"))
+        if self._auto_invoice_content_sha256() == acceptance.content_sha256:
+            return changes
+        content = self._auto_invoice_priced_content()
+        _signed_lines, added, missing = self._auto_invoice_match_signed_lines(signed)
+        changes += [
+            self.env._("%(line)s changed or removed", line=line["description"].split("\n")[0]) for line in missing
+        ]
+        if added and self.state != "sale":
+            changes += [self.env._("%(line)s added", line=(line.name or "").split("\n")[0]) for line in added]
+        for key, label in (
+            ("currency", self.env._("the currency")),
+            ("payment_term_id", self.env._("the payment terms")),
+        ):
+            if content[key] != signed[key]:
+                changes.append(label)
+        if not added and any(content[key] != signed[key] for key in ("amount_untaxed", "amount_tax", "amount_total")):
+            changes.append(self.env._("the totals"))
+        if not changes and not added:  # the same values in another form (a future version of the canonical form)
+            changes.append(self.env._("the signed content"))
+        return changes
+
+    def _auto_invoice_check_signed_content(self):
+        """Refuse a change of what the customer signed on these orders: they signed that content."""
+        for order in self.sudo().filtered("auto_invoice_acceptance_id"):
+            if changes := order._auto_invoice_signed_content_changes():
+                raise UserError(
+                    self.env._(
+                        "%(order)s was signed by %(signer)s: its customer, lines, prices, taxes and terms cannot "
+                        "change any more (changed: %(changes)s). To change them, cancel the order, set it back to "
+                        "quotation and have it signed again.",
+                        order=order.name,
+                        signer=order.auto_invoice_acceptance_id.signer_name,
+                        changes=", ".join(changes),
+                    )
+                )
+
+    def _auto_invoice_check_signed_content_at_commit(self):
+        """Have the signed content of these orders checked before the transaction commits.
+
+        At commit, not now: a request may take several steps to its result (a module removes then adds back a reward
+        line), and only that result is what the customer signed or not. Odoo runs the check when the request flushes,
+        before it commits, and at every savepoint; its error rolls the whole change back.
+        """
+        signed = self.sudo().filtered("auto_invoice_acceptance_id")
+        if not signed:
+            return
+        data = self.env.cr.precommit.data
+        if PENDING_CHECK not in data:
+            data[PENDING_CHECK] = set()
+            self.env.cr.precommit.add(self.env["sale.order"].sudo()._auto_invoice_check_pending_signed_content)
+        data[PENDING_CHECK].update(signed.ids)
+
+    def _auto_invoice_check_pending_signed_content(self):
+        data = self.env.cr.precommit.data
+        orders = self.browse(data.get(PENDING_CHECK, ())).exists()
+        try:
+            orders._auto_invoice_check_signed_content()
+        except UserError:
+            # Still pending: the commit refuses it again if the caller carries on after this error.
+            self.env.cr.precommit.add(self._auto_invoice_check_pending_signed_content)
+            raise
+        data.pop(PENDING_CHECK, None)
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    @api.constrains(*LINE_CONTENT_FIELDS)
+    def _check_auto_invoice_signed_content_changed(self):
+        self.order_id._auto_invoice_check_signed_content_at_commit()
+
+    def write(self, vals):
+        if "order_id" in vals:  # the order a line leaves is checked too: a signed line stays on its order
+            self.order_id._auto_invoice_check_signed_content_at_commit()
+        return super().write(vals)
+
+    def unlink(self):
+        self.order_id._auto_invoice_check_signed_content_at_commit()
+        return super().unlink()
+
+    def _auto_invoice_is_priced_content(self):
+        """Whether this line is part of what a customer signs: products and services, not sections, notes or
+        down payments (which Odoo adds to a confirmed order). Override for lines another module adds to quotations
+        that its customers do not sign.
+        """
+        self.ensure_one()
+        return not self.display_type and not self.is_downpayment
