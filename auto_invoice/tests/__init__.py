@@ -9,3 +9,4 @@ from . import test_portal
 from . import test_reminder
 from . import test_send
 from . import test_branding
+from . import test_posting
