@@ -93,6 +93,13 @@ class AccountMove(models.Model):
         restored.filtered(lambda acc: acc.state == "failed").write({"state": "done", "error": False})
         return res
 
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        # However an automatic invoice is posted (Odoo's Confirm, Confirm & Send, its policy, a batch post), the
+        # customer's online payment ends matched with it: the hook is the posting itself, not each button.
+        posted._auto_invoice_match_online_payments_sudo()
+        return posted
+
     def action_auto_invoice_send(self):
         """Confirm & Send: post the reviewed automatic invoices, match their online payments, then send them as Odoo's
         Send does by default (the customer's sending method, the invoice's extra EDIs), with their PDF."""
@@ -110,6 +117,11 @@ class AccountMove(models.Model):
         no invoice for what these bill already (see sale.order._auto_invoice_generate)."""
         moves = self.sudo()
         return moves.auto_invoice_acceptance_id | moves.line_ids.sale_line_ids.order_id.auto_invoice_acceptance_id
+
+    def _is_ready_to_be_sent(self):
+        # Odoo's Automatic Invoice emails the posted invoices linked to an online payment once they are "ready": an
+        # automatic invoice is sent by its Post and Send policy or by a person (Confirm & Send), never by the payment.
+        return super()._is_ready_to_be_sent() and not self.is_auto_invoice
 
     def _auto_invoice_check_link_write(self):
         # `readonly` is a rule of the views only: only the acceptance itself links its invoice, in sudo.
@@ -145,18 +157,20 @@ class AccountMove(models.Model):
             )
 
     def _auto_invoice_post(self):
-        """Post these automatic invoices, then link them to their orders' online payments and match those payments.
-
-        Their drafts were unlinked from the payment transactions, lest Odoo post them when a payment completes
-        (see sale.order._auto_invoice_generate): the link comes back now, so that a payment still to be processed is
-        matched by Odoo, and a payment already made is matched here.
-        """
+        """Post these automatic invoices; `_post` matches them with their orders' online payments."""
         self.action_post()
-        self._auto_invoice_match_online_payments_sudo()
 
     def _auto_invoice_match_online_payments_sudo(self):
+        """Link these posted automatic invoices to their orders' online payments and match those payments.
+
+        Their drafts were unlinked from the payment transactions, lest Odoo post them when a payment completes
+        (see sale.order._auto_invoice_generate): the link comes back once posted, so that a payment still to be
+        processed is matched by Odoo, and a payment already made is matched here.
+        """
         # In sudo: billing users cannot read payment transactions; the moves are posted and checked by then.
-        for move in self.sudo().filtered(lambda move: move.state == "posted" and move.is_inbound()):
+        for move in self.sudo().filtered(
+            lambda move: move.is_auto_invoice and move.state == "posted" and move.is_inbound()
+        ):
             transactions = move.line_ids.sale_line_ids.order_id.transaction_ids.filtered(
                 lambda tx: tx.state in ("authorized", "done")
             )

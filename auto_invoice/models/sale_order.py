@@ -78,6 +78,8 @@ class SaleOrder(models.Model):
         store=True,
         readonly=False,
         precompute=True,
+        help="What happens to the invoice created at the signature. The quotation template's choice, else the "
+        "company's; only users with billing rights can choose to post or send it.",
     )
     auto_invoice_summary = fields.Char(
         string="Invoiced at Signature", compute="_compute_auto_invoice_summary", groups="base.group_user"
@@ -236,9 +238,12 @@ class SaleOrder(models.Model):
     # === ACTION METHODS === #
 
     def action_draft(self):
+        # Odoo resets only cancelled and sent quotations (and clears their signature); a draft quotation is left as
+        # it is, signature included: its acceptance stays live, for the payment that confirms it to invoice.
+        resettable = self.filtered(lambda order: order.state in ("cancel", "sent"))
         res = super().action_draft()
         # Back to a quotation, the signature is cleared: its acceptance is void, the next signature is a new one.
-        reset = self.filtered(lambda order: order.state == "draft").sudo()
+        reset = resettable.filtered(lambda order: order.state == "draft" and not order.signature).sudo()
         reset.auto_invoice_acceptance_id.write({"state": "void"})
         reset._auto_invoice_close_failure_activities()
         return res
@@ -373,6 +378,11 @@ class SaleOrder(models.Model):
         return self.env._(
             "An invoice of %(amount)s", amount=format_amount(self.env, self.amount_total, self.currency_id)
         )
+
+    def _auto_invoice_default_after(self):
+        # What `_compute_auto_invoice_policies` gives: the template's choice, else the company's.
+        self.ensure_one()
+        return self.sale_order_template_id.auto_invoice_after or self.company_id.auto_invoice_after
 
     def _auto_invoice_sending_problem(self):
         """Why an invoice of this order could not be sent automatically to its customer, or None."""

@@ -13,3 +13,4 @@ from . import test_portal_integrity
 from . import test_deposit
 from . import test_signed_content
 from . import test_stock
+from . import test_posting

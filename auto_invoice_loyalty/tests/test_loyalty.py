@@ -1,0 +1,86 @@
+from odoo.fields import Command
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.account_payment.tests.common import AccountPaymentCommon
+from odoo.addons.auto_invoice.tests.common import AutoInvoiceCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAutoInvoiceLoyalty(AutoInvoiceCommon, AccountPaymentCommon):
+    """A promotion signed with the quotation, then the online payment confirms the order (sale_loyalty recomputes
+    the rewards at confirmation)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["loyalty.program"].search([]).action_archive()
+        cls.promotion = cls.env["loyalty.program"].create(
+            {
+                "name": "10% off",
+                "program_type": "promotion",
+                "trigger": "auto",
+                "applies_on": "current",
+                "rule_ids": [Command.create({"reward_point_mode": "order", "reward_point_amount": 1})],
+                "reward_ids": [
+                    Command.create(
+                        {
+                            "reward_type": "discount",
+                            "discount": 10,
+                            "discount_mode": "percent",
+                            "discount_applicability": "order",
+                            "required_points": 1,
+                        }
+                    )
+                ],
+            }
+        )
+
+    def _signed_quotation_with_reward(self):
+        order = self._create_quotation(lines=[(self.service, 2.0)], require_payment=True, prepayment_percent=1.0)
+        order._update_programs_and_rewards()
+        for coupon, rewards in order._get_claimable_rewards().items():
+            order._apply_program_reward(rewards[0], coupon)
+        order._update_programs_and_rewards()
+        self.assertTrue(order.order_line.filtered("is_reward_line"), "the customer sees the promotion")
+        self._sign_in_backend(order)
+        self.assertEqual(order.auto_invoice_state, "pending")
+        return order
+
+    def _pay(self, order, amount):
+        transaction = self._create_transaction(
+            flow="redirect",
+            sale_order_ids=[order.id],
+            state="done",
+            amount=amount,
+            currency_id=order.currency_id.id,
+            partner_id=order.partner_id.id,
+            reference=f"{order.name}-{amount}",
+        )
+        with mute_logger("odoo.addons.sale.models.payment_transaction"):
+            transaction._post_process()
+        return transaction
+
+    def _assert_confirmed_as_signed(self, order, signed_total):
+        self.assertEqual(order.state, "sale", "the payment confirmed the order")
+        self.assertTrue(order.auto_invoice_content_matches, "with the content the customer signed")
+        invoice = self.assertInvoicedOnce(order)
+        self.assertAlmostEqual(invoice.amount_total, signed_total, places=2, msg="billed what was signed and paid")
+
+    def test_promotion_ended_before_the_payment(self):
+        order = self._signed_quotation_with_reward()
+        signed_total = order.amount_total
+
+        self.promotion.action_archive()  # the promotion ends while the customer pays
+        self._pay(order, signed_total)
+
+        self._assert_confirmed_as_signed(order, signed_total)
+
+    def test_promotion_changed_before_the_payment(self):
+        order = self._signed_quotation_with_reward()
+        signed_total = order.amount_total
+
+        self.promotion.reward_ids.discount = 20
+        self._pay(order, signed_total)
+
+        self._assert_confirmed_as_signed(order, signed_total)
