@@ -6,6 +6,8 @@
     "website": "https://github.com/auto-invoice/auto_invoice",
     "author": "auto_invoice contributors",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["auto-invoice"],
     "depends": ["auto_invoice", "sale_loyalty"],
     "auto_install": True,
     "installable": True,

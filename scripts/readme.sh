@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make readme: build $MODULE/README.md from its readme/ fragments and its manifest, in the layout of OCA's
+# make readme: build the README.md of each addon of the repository (README_MODULES) from its readme/ fragments and its manifest, in the layout of OCA's
 # oca-gen-addon-readme (which is not on PyPI): title, summary, badges, then Description (DESCRIPTION), Use Cases /
 # Context (CONTEXT), Installation, Configuration, Usage, Known issues / Roadmap, Changelog (HISTORY), and Credits
 # (Authors from the manifest, Contributors from CONTRIBUTORS, Maintainers from the manifest). A fragment that does not
@@ -7,6 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
+for MODULE in ${README_MODULES:-auto_invoice auto_invoice_loyalty}; do
 dir="$ROOT/$MODULE"
 manifest() {  # manifest KEY: one manifest value; lists are joined with ", "
   "$PYTHON" -c 'import ast, sys
@@ -42,3 +43,4 @@ license=$(manifest license) authors=$(manifest author) maintainers=$(manifest ma
   fi
 } >"$dir/README.md"
 echo "readme: wrote $dir/README.md"
+done

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install $MODULE on a throwaway database and run its tests, then the race check (scripts/race.py: two simultaneous
 # portal signatures per order on a real threaded server, on the same database: the test run leaves the addon
-# installed and its test data rolled back); then the same tests again on a second database where `sale_stock` is
-# installed too (with the tests tagged `auto_invoice_stock`, which need it: a warehouse beside the addon).
+# installed and its test data rolled back); then the same tests again on a second database where `sale_stock`
+# and `sale_loyalty` are installed too, with the glue addon auto_invoice_loyalty and its tests (the tests tagged
+# `auto_invoice_stock` need sale_stock and run only there: a warehouse beside the addon).
 # Ends with "N passed, N failed[, N skipped]"; the race check counts as one test. Fails on: Odoo's exit code, any
 # ERROR/CRITICAL log line, a failed test, no test run, any skipped test, a failed race check.
 # For development: TEST_TAGS=/auto_invoice:TestClass (one pass, no race check unless RACE=1), STOCK=0 (no second pass).
@@ -48,7 +49,7 @@ else
   run_pass main "$MODULE" "/$MODULE,-auto_invoice_stock" "$OUT/$MODULE.log"
 fi
 if ((STOCK)); then
-  run_pass stock "$MODULE,sale_stock" "/$MODULE" "$OUT/$MODULE-sale_stock.log"
+  run_pass stock "$MODULE,sale_stock,auto_invoice_loyalty" "/$MODULE,/auto_invoice_loyalty" "$OUT/$MODULE-sale_stock.log"
 fi
 TESTS_PASSED=$TOTAL_PASSED TESTS_FAILED=$TOTAL_FAILED TESTS_SKIPPED=$TOTAL_SKIPPED TESTS_PROBLEMS=("${TOTAL_PROBLEMS[@]}")
 tests_closing_line test "$OUT/$MODULE.log"

@@ -242,28 +242,3 @@ class SaleOrder(models.Model):
             self.env.cr.precommit.add(self._auto_invoice_check_pending_signed_content)
             raise
         data.pop(PENDING_CHECK, None)
-
-
-class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
-
-    @api.constrains(*LINE_CONTENT_FIELDS)
-    def _check_auto_invoice_signed_content_changed(self):
-        self.order_id._auto_invoice_check_signed_content_at_commit()
-
-    def write(self, vals):
-        if "order_id" in vals:  # the order a line leaves is checked too: a signed line stays on its order
-            self.order_id._auto_invoice_check_signed_content_at_commit()
-        return super().write(vals)
-
-    def unlink(self):
-        self.order_id._auto_invoice_check_signed_content_at_commit()
-        return super().unlink()
-
-    def _auto_invoice_is_priced_content(self):
-        """Whether this line is part of what a customer signs: products and services, not sections, notes or
-        down payments (which Odoo adds to a confirmed order). Override for lines another module adds to quotations
-        that its customers do not sign.
-        """
-        self.ensure_one()
-        return not self.display_type and not self.is_downpayment
