@@ -27,7 +27,7 @@ class CustomerPortal(portal.CustomerPortal):
             if not isinstance(signature, str):
                 return {"error": request.env._("Invalid signature data.")}
             try:
-                name = request.env["sale.order"]._auto_invoice_check_signer_name(name)
+                name = request.env["sale.order.acceptance"]._check_signer_name(name)
             except ValidationError as error:
                 return {"error": error.args[0]}
             if error := order_sudo._auto_invoice_signing_terms_refusal(terms_sha256):
@@ -39,7 +39,7 @@ class CustomerPortal(portal.CustomerPortal):
         if response.get("error"):
             return response
         evidence = {  # who signed: the request's user, not the superuser that order_sudo runs as
-            **request.env["sale.order"]._auto_invoice_request_evidence(channel="portal"),
+            **request.env["sale.order.acceptance"]._request_evidence(channel="portal"),
             "consent_text": consent_text,
         }
         order_sudo._auto_invoice_record_acceptance(evidence, document=self._auto_invoice_signed_pdf(order_sudo))

@@ -1,24 +1,14 @@
-import logging
-import unicodedata
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-import psycopg2
-from psycopg2 import errors as pg_errors
-
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, LockError, UserError, ValidationError
+from odoo.exceptions import AccessError, LockError, UserError
 from odoo.fields import Command
-from odoo.http import request
-from odoo.tools import float_repr, format_amount
 
-from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
-
-_logger = logging.getLogger(__name__)
+from .auto_invoice_policy_mixin import POLICY_FIELDS
 
 # True while Python code that records the acceptance itself writes a signature (see caller_records_acceptance).
 _caller_records_acceptance = ContextVar("auto_invoice_caller_records_acceptance", default=False)
-SIGNER_NAME_MAX_LENGTH = 128
 # Order fields derived from the acceptance: never written by users, whatever the view says.
 DERIVED_FIELDS = {"auto_invoice_acceptance_id", "auto_invoice_state"}
 # Who may read acceptances (security/ir.model.access.csv): the order's fields that show them are theirs only, so that
@@ -41,8 +31,7 @@ def caller_records_acceptance():
 
 
 class SaleOrder(models.Model):
-    _name = "sale.order"
-    _inherit = ["sale.order", "auto_invoice.policy.mixin"]
+    _inherit = "sale.order"
 
     auto_invoice_on_signature = fields.Boolean(
         string="Invoice on Signature",
@@ -51,38 +40,6 @@ class SaleOrder(models.Model):
         readonly=False,
         precompute=True,
         help="Create a draft invoice as soon as the customer signs this quotation.",
-    )
-    # The policies: from the quotation template when it sets them, else from the company; editable until signed.
-    auto_invoice_amount = fields.Selection(
-        selection=AMOUNT_POLICIES,
-        string="Invoice at Signature",
-        compute="_compute_auto_invoice_policies",
-        store=True,
-        readonly=False,
-        precompute=True,
-    )
-    auto_invoice_deposit_percentage = fields.Float(
-        string="Deposit (%)", compute="_compute_auto_invoice_policies", store=True, readonly=False, precompute=True
-    )
-    auto_invoice_deposit_amount = fields.Monetary(
-        string="Deposit Amount",
-        compute="_compute_auto_invoice_deposit_amount",
-        store=True,
-        readonly=False,
-        precompute=True,
-    )
-    auto_invoice_after = fields.Selection(
-        selection=AFTER_POLICIES,
-        string="After Creating the Invoice",
-        compute="_compute_auto_invoice_policies",
-        store=True,
-        readonly=False,
-        precompute=True,
-        help="What happens to the invoice created at the signature. The quotation template's choice, else the "
-        "company's; only users with billing rights can choose to post or send it.",
-    )
-    auto_invoice_summary = fields.Char(
-        string="Invoiced at Signature", compute="_compute_auto_invoice_summary", groups="base.group_user"
     )
     acceptance_ids = fields.One2many(
         comodel_name="sale.order.acceptance",
@@ -136,42 +93,6 @@ class SaleOrder(models.Model):
         for order in self:
             order.auto_invoice_on_signature = order.company_id.auto_invoice_on_signature
 
-    @api.depends("company_id", "sale_order_template_id")
-    def _compute_auto_invoice_policies(self):
-        for order in self:
-            company, template = order.company_id, order.sale_order_template_id
-            amount_source = template if template.auto_invoice_amount else company
-            order.auto_invoice_amount = amount_source.auto_invoice_amount
-            order.auto_invoice_deposit_percentage = amount_source.auto_invoice_deposit_percentage
-            order.auto_invoice_after = template.auto_invoice_after or company.auto_invoice_after
-
-    @api.depends("company_id", "sale_order_template_id", "currency_id")
-    def _compute_auto_invoice_deposit_amount(self):
-        # Apart from the other policies: a new currency (a new pricelist) converts the company's amount again, and
-        # leaves the quotation's other choices alone. A template's amount is in the quotation's currency.
-        for order in self:
-            company, template = order.company_id, order.sale_order_template_id
-            order.auto_invoice_deposit_amount = (
-                template.auto_invoice_deposit_amount
-                if template.auto_invoice_amount
-                else company.currency_id._convert(
-                    company.auto_invoice_deposit_amount,
-                    order.currency_id or company.currency_id,
-                    company,
-                    (order.date_order or fields.Datetime.now()).date(),
-                )
-            )
-
-    @api.depends(lambda self: ["auto_invoice_on_signature", "amount_total", "currency_id", *POLICY_FIELDS])
-    def _compute_auto_invoice_summary(self):
-        after = dict(self._fields["auto_invoice_after"]._description_selection(self.env))
-        for order in self:
-            order.auto_invoice_summary = order.auto_invoice_on_signature and self.env._(
-                "%(invoice)s; then: %(after)s",
-                invoice=order._auto_invoice_amount_text(),
-                after=after.get(order.auto_invoice_after, ""),
-            )
-
     @api.depends("acceptance_ids.state")
     def _compute_auto_invoice_acceptance_id(self):
         for order in self:
@@ -188,20 +109,6 @@ class SaleOrder(models.Model):
         for order in self:
             invoices = order.auto_invoice_acceptance_id.invoice_ids
             order.auto_invoice_id = invoices.filtered(lambda move: move.state != "cancel")[:1]
-
-    # === CONSTRAINT METHODS === #
-
-    # amount_total: checked whenever it is recomputed, whatever lowered it (Discount, a line's price, an RPC write).
-    @api.constrains(*POLICY_FIELDS, "auto_invoice_on_signature", "partner_invoice_id", "order_line", "amount_total")
-    def _check_auto_invoice_policy(self):
-        res = super()._check_auto_invoice_policy()
-        for order in self.filtered(lambda order: order.auto_invoice_on_signature and order.state in ("draft", "sent")):
-            # A quotation still without a total is being prepared: its signature is refused until it has one.
-            if order.amount_total > 0 and (problem := order._auto_invoice_deposit_problem()):
-                raise ValidationError(problem)
-            if order.auto_invoice_after == "send" and (problem := order._auto_invoice_sending_problem()):
-                raise ValidationError(problem)
-        return res
 
     # === CRUD METHODS === #
 
@@ -230,7 +137,7 @@ class SaleOrder(models.Model):
         clearing = self._auto_invoice_check_clearable(vals) if "signature" in vals and not vals["signature"] else None
         res = super().write(vals)
         for order in signing:
-            order._auto_invoice_record_acceptance(order._auto_invoice_request_evidence())
+            order._auto_invoice_record_acceptance(self.env["sale.order.acceptance"]._request_evidence())
         if clearing:
             clearing._auto_invoice_void_cleared_acceptance()
         return res
@@ -272,7 +179,7 @@ class SaleOrder(models.Model):
             return self._auto_invoice_retry_notification(
                 "info",
                 self.env._("Nothing left to invoice"),
-                [order._auto_invoice_invoiced_already_message() for order in invoiced_already],
+                [order.sudo().auto_invoice_acceptance_id._invoiced_already_message() for order in invoiced_already],
             )
         return self.action_view_invoice(invoices)
 
@@ -295,114 +202,6 @@ class SaleOrder(models.Model):
         return super()._has_to_be_signed() and not self.sudo().auto_invoice_acceptance_id
 
     @api.model
-    def _auto_invoice_check_signer_name(self, name):
-        """The signer's name, stripped; a clear error when it is not text, missing, too long or holds control
-        characters."""
-        if not isinstance(name, str | None):  # a JSON-RPC request may send a number, a list, an object
-            raise ValidationError(self.env._("The signer's name must be text."))
-        name = (name or "").strip()
-        if not name:
-            raise ValidationError(self.env._("Enter the name of the person who signs."))
-        if len(name) > SIGNER_NAME_MAX_LENGTH:
-            raise ValidationError(
-                self.env._(
-                    "The signer's name is too long (%(max)s characters at most).",
-                    max=SIGNER_NAME_MAX_LENGTH,
-                )
-            )
-        if any(unicodedata.category(char).startswith("C") for char in name):
-            raise ValidationError(self.env._("The signer's name contains invisible or control characters."))
-        return name
-
-    def _auto_invoice_consent_text(self):
-        """The statement shown next to the signature pad, and stored with the acceptance: it says what is invoiced."""
-        self.ensure_one()
-        consent = self.env._(
-            "By signing, I accept quotation %(order)s from %(company)s for %(amount)s on behalf of %(customer)s, "
-            "and I agree that my electronic signature is as binding as my handwritten signature.",
-            order=self.name,
-            company=self.company_id.name,
-            amount=format_amount(self.env, self.amount_total, self.currency_id),
-            customer=self.partner_id.commercial_partner_id.name,
-        )
-        if not self.auto_invoice_on_signature:
-            return consent
-        return self.env._(
-            "%(consent)s %(invoice)s is issued at signature.", consent=consent, invoice=self._auto_invoice_amount_text()
-        )
-
-    def _auto_invoice_signing_terms_sha256(self):
-        """The SHA-256 of what the signing page states, whatever its language: the priced content (see
-        `_auto_invoice_priced_content`), the parties and what the signature invoices. The page sends it back with the
-        signature, which is refused when the quotation changed since (`_auto_invoice_signing_terms_refusal`)."""
-        self.ensure_one()
-        terms = {
-            "content_sha256": self._auto_invoice_content_sha256(),
-            "order": self.name,
-            "company": self.company_id.name,
-            "customer": self.partner_id.commercial_partner_id.name,
-            "invoice": self.auto_invoice_on_signature
-            and [
-                self.auto_invoice_amount,
-                float_repr(self.auto_invoice_deposit_percentage, 2),
-                float_repr(self.currency_id.round(self.auto_invoice_deposit_amount), self.currency_id.decimal_places),
-            ],
-        }
-        acceptance_model = self.env["sale.order.acceptance"]
-        return acceptance_model._sha256(acceptance_model._canonical_json(terms))
-
-    def _auto_invoice_signing_terms_refusal(self, terms_sha256):
-        """Why a signature sent from a page that showed `terms_sha256` cannot be taken, or None."""
-        self.ensure_one()
-        if terms_sha256 != self._auto_invoice_signing_terms_sha256():
-            return self.env._(
-                "This quotation changed since you opened it: reload the page to see it as it is now, then sign again."
-            )
-        return None
-
-    def _auto_invoice_amount_text(self):
-        """What the invoice of the signature bills, in the customer's words: "An invoice of $ 1,000.00"."""
-        self.ensure_one()
-        if self.auto_invoice_amount == "percentage":
-            deposit = self.currency_id.round(self.amount_total * self.auto_invoice_deposit_percentage / 100)
-            return self.env._(
-                "A deposit invoice of %(percentage)s%% (%(amount)s)",
-                percentage=float_repr(self.auto_invoice_deposit_percentage, 2).rstrip("0").rstrip("."),
-                amount=format_amount(self.env, deposit, self.currency_id),
-            )
-        if self.auto_invoice_amount == "fixed":
-            return self.env._(
-                "A deposit invoice of %(amount)s",
-                amount=format_amount(self.env, self.auto_invoice_deposit_amount, self.currency_id),
-            )
-        return self.env._(
-            "An invoice of %(amount)s", amount=format_amount(self.env, self.amount_total, self.currency_id)
-        )
-
-    def _auto_invoice_default_after(self):
-        # What `_compute_auto_invoice_policies` gives: the template's choice, else the company's.
-        self.ensure_one()
-        return self.sale_order_template_id.auto_invoice_after or self.company_id.auto_invoice_after
-
-    def _auto_invoice_sending_problem(self):
-        """Why an invoice of this order could not be sent automatically to its customer, or None."""
-        self.ensure_one()
-        partner = self.partner_invoice_id
-        method = partner.commercial_partner_id.with_company(self.company_id).invoice_sending_method or "email"
-        if method == "manual":
-            return self.env._(
-                "%(customer)s receives invoices by hand (Invoice sending: Download): choose another policy than "
-                "Post and Send, or another sending method on the customer.",
-                customer=partner.display_name,
-            )
-        if method == "email" and not partner.email:
-            return self.env._(
-                "%(customer)s has no email address: add one, or choose another policy than Post and Send.",
-                customer=partner.display_name,
-            )
-        return None
-
-    @api.model
     def _auto_invoice_pop_signature(self, vals):
         """The signature values of a quotation being created, taken out of vals to be written after creation."""
         if not vals.get("signature") or vals.get("state", "draft") not in ("draft", "sent"):
@@ -420,7 +219,7 @@ class SaleOrder(models.Model):
         for order in self:
             if error := order._auto_invoice_signature_refusal():
                 raise UserError(error)
-            self._auto_invoice_check_signer_name(vals.get("signed_by") or order.signed_by)
+            self.env["sale.order.acceptance"]._check_signer_name(vals.get("signed_by") or order.signed_by)
         return self
 
     def _auto_invoice_signature_refusal(self):
@@ -477,40 +276,6 @@ class SaleOrder(models.Model):
             )
         self._auto_invoice_close_failure_activities()
 
-    def _auto_invoice_deposit_problem(self):
-        """Why the fixed deposit of this quotation cannot be invoiced at its signature, or None: more than its total."""
-        self.ensure_one()
-        deposit, currency = self.auto_invoice_deposit_amount, self.currency_id
-        if self.auto_invoice_amount != "fixed" or currency.compare_amounts(deposit, self.amount_total) <= 0:
-            return None
-        return self.env._(
-            "The deposit of %(order)s (%(deposit)s) is more than the quotation's total (%(total)s).",
-            order=self.display_name,
-            deposit=format_amount(self.env, deposit, currency),
-            total=format_amount(self.env, self.amount_total, currency),
-        )
-
-    def _auto_invoice_request_evidence(self, channel=None):
-        """Who sends the acceptance and from where, read from the HTTP request itself.
-
-        Call it on an environment of the request's user (`request.env` in a portal route, whose records are sudo'd
-        as the superuser). Never read from the context: an RPC caller chooses its context. XML-RPC and JSON-RPC calls
-        run outside their HTTP request in Odoo, so they are recorded as `api` without an address.
-
-        :param str channel: the channel of the route that calls, which knows it (the portal's signing route, whoever
-            its user is: a customer, or a salesperson's tablet at the counter)
-        """
-        evidence = {"channel": channel or "api", "user_id": self.env.uid}
-        if not request:
-            return evidence  # server-side code: a script, a cron, another module
-        httprequest = request.httprequest
-        if not channel and not self.env.user._is_internal():
-            evidence["channel"] = "portal"
-        elif not channel and httprequest.path.startswith("/web/"):
-            evidence["channel"] = "backend"  # the web client's own routes
-        user_agent = httprequest.headers.get("User-Agent", "")
-        return {**evidence, "ip_address": httprequest.remote_addr, "user_agent": user_agent[:1024] or False}
-
     def _auto_invoice_record_acceptance(self, evidence, document=None):
         """Entry point: the customer has just signed this quotation; record the acceptance, confirm and invoice.
 
@@ -558,12 +323,14 @@ class SaleOrder(models.Model):
         """
         invoices = self.env["account.move"]
         for order in self:
-            invoices |= order._auto_invoice_create_one()
+            order._auto_invoice_lock()
+            invoices |= order.sudo().auto_invoice_acceptance_id.with_env(order.env)._create_invoice()
         return invoices
 
-    def _auto_invoice_create_one(self):
+    def _auto_invoice_lock(self):
+        """Lock this order while its acceptance is invoiced: concurrent retries wait, or are told to try again."""
         self.ensure_one()
-        # Write every pending change first, outside the savepoint: another module's failing write is its own
+        # Write every pending change first, outside the invoicing savepoint: another module's failing write is its own
         # error, not an invoicing failure. A concurrent acceptance of the same order then waits for this transaction
         # and is retried by Odoo (and refused as already signed) instead of skipping a locked row.
         self.env.flush_all()
@@ -576,35 +343,6 @@ class SaleOrder(models.Model):
                     order=self.display_name,
                 )
             ) from None
-        acceptance = self.sudo().auto_invoice_acceptance_id
-        if not acceptance._is_to_invoice():
-            return self.env["account.move"]
-        invoice = acceptance.invoice_ids.filtered(lambda move: move.state != "cancel")[:1]
-        if invoice:  # a retry of what follows the creation (post, send): never a second invoice
-            acceptance.write({"state": "done", "error": False})
-        else:
-            try:
-                with self.env.cr.savepoint():
-                    invoice = self._auto_invoice_generate()
-                    if invoice:
-                        acceptance._link_invoice(invoice)
-                        self._auto_invoice_notify_created_sudo(invoice)
-                    else:
-                        acceptance.write({"state": "done", "error": False})
-                        self._auto_invoice_notify_invoiced_already_sudo()
-            except (psycopg2.OperationalError, pg_errors.UniqueViolation):
-                raise  # a concurrency error (Odoo retries the request) or a second invoice for one acceptance
-            except Exception as error:  # whatever the cause, it is recorded and the acceptance stays
-                acceptance._mark_failed(error)
-                return self.env["account.move"]
-            if not invoice:
-                self._auto_invoice_close_failure_activities(self._auto_invoice_invoiced_already_message())
-                return invoice
-        if self._auto_invoice_apply_after_policy(invoice, acceptance):
-            self._auto_invoice_close_failure_activities(
-                self.env._("Invoice %(invoice)s created.", invoice=invoice.display_name)
-            )
-        return invoice
 
     def _auto_invoice_generate(self):
         """The invoice of the accepted quotation, as one draft: in full, every line at its ordered quantity (less what
@@ -615,216 +353,25 @@ class SaleOrder(models.Model):
             invoice made by hand). Nothing to invoice at all is an error.
         """
         self.ensure_one()
-        acceptance = self.sudo().auto_invoice_acceptance_id
         # The review activity notifies the salesperson; skip the "assigned to you" email of the creation.
         order = self.with_context(mail_auto_subscribe_no_notify=True)
-        deposit = order._auto_invoice_deposit_to_bill(acceptance)
+        acceptance = order.sudo().auto_invoice_acceptance_id.with_env(order.env)
+        deposit = acceptance._deposit_to_bill()
         if deposit is None:
             self._force_lines_to_invoice_policy_order()
             invoice = order.with_context(raise_if_nothing_to_invoice=False)._create_invoices(grouped=True, final=True)
         elif self.currency_id.compare_amounts(deposit, 0.0) > 0:
-            invoice = order._auto_invoice_generate_deposit(acceptance, deposit)
+            invoice = acceptance._generate_deposit_invoice(deposit)
         else:
             invoice = self.env["account.move"]
         if not invoice:
-            if self._auto_invoice_live_invoice_lines():
+            if acceptance._invoiced_lines():
                 return invoice
             raise UserError(self._nothing_to_invoice_error_message())
         # Odoo posts the drafts linked to a payment transaction when the payment completes: the acceptance's invoice
         # is linked, and its payments matched, when its policy or a person posts it (account.move._auto_invoice_post).
         invoice.sudo().transaction_ids = [Command.clear()]
         return invoice
-
-    def _auto_invoice_generate_deposit(self, acceptance, amount):
-        """A down-payment invoice of `amount` (tax included), as Odoo's Create Invoice > Down payment makes it (split
-        by tax): "Down payment of 30%" when it is the policy's percentage, else a fixed amount."""
-        self.ensure_one()
-        as_percentage = acceptance.auto_invoice_amount == "percentage" and not self.currency_id.compare_amounts(
-            amount, self._auto_invoice_deposit_asked(acceptance)
-        )
-        wizard = (
-            self.env["sale.advance.payment.inv"]
-            .with_context(active_model="sale.order", active_ids=self.ids)
-            .create(
-                {
-                    "advance_payment_method": "percentage" if as_percentage else "fixed",
-                    "amount": acceptance.auto_invoice_deposit_percentage,
-                    "fixed_amount": amount,
-                    "sale_order_ids": [Command.set(self.ids)],
-                }
-            )
-        )
-        wizard._check_amount_is_positive()
-        return wizard._create_invoices(self)
-
-    def _auto_invoice_deposit_asked(self, acceptance):
-        """The deposit the policy of `acceptance` asks for, tax included, in the order's currency."""
-        self.ensure_one()
-        if acceptance.auto_invoice_amount == "percentage":
-            return self.currency_id.round(self.amount_total * acceptance.auto_invoice_deposit_percentage / 100)
-        return acceptance.auto_invoice_deposit_amount
-
-    def _auto_invoice_deposit_to_bill(self, acceptance):
-        """What the deposit invoice of `acceptance` bills, tax included; None when it invoices the whole quotation
-        (its policy, or an online payment of all of it).
-
-        The deposit is the policy's, or what the customer paid online when that is more (the invoice then matches the
-        payment), less the down payments already invoiced for this order (not cancelled, net of credit notes), and
-        never more than what is left to invoice: a new signature, a retry, an invoice made by hand never bill twice.
-        """
-        self.ensure_one()
-        if acceptance.auto_invoice_amount not in ("percentage", "fixed"):
-            return None
-        currency, total = self.currency_id, self.amount_total
-        paid = self.amount_paid  # Odoo's: the done and authorized online payments of this order
-        if currency.compare_amounts(paid, total) >= 0 and currency.compare_amounts(total, 0.0) > 0:
-            return None
-        asked = max(self._auto_invoice_deposit_asked(acceptance), paid)
-        invoiced = self._auto_invoice_amount_invoiced()
-        deposits = self._auto_invoice_amount_invoiced(down_payments=True)
-        return currency.round(max(min(asked - deposits, total - invoiced), 0.0))
-
-    def _auto_invoice_live_invoice_lines(self, down_payments=False):
-        """The invoice and credit note lines of this order that are not cancelled (drafts too: Odoo's invoiced
-        quantities count them); with `down_payments`, those of down-payment invoices only, not the deduction of a
-        deposit by a later invoice. In sudo: whoever signs may not read invoices."""
-        self.ensure_one()
-        lines = self.sudo().order_line.invoice_lines.filtered(lambda line: line.move_id.state != "cancel")
-        if down_payments:
-            lines = lines.filtered(lambda line: line.move_id._is_downpayment())
-        return lines
-
-    def _auto_invoice_amount_invoiced(self, down_payments=False):
-        """What the lines of `_auto_invoice_live_invoice_lines()` bill, tax included, in the order's currency."""
-        self.ensure_one()
-        total = 0.0
-        for line in self._auto_invoice_live_invoice_lines(down_payments=down_payments):
-            move = line.move_id
-            date = move.invoice_date or fields.Date.context_today(self)
-            amount = line.currency_id._convert(line.price_total, self.currency_id, self.company_id, date)
-            total -= move.direction_sign * amount  # + for an invoice, - for a credit note
-        return self.currency_id.round(total)
-
-    def _auto_invoice_apply_after_policy(self, invoice, acceptance):
-        """Post, or post and send, the acceptance's invoice as its policy says.
-
-        In sudo: the policy was chosen by the company, its template or the quotation, and salespeople (or the public
-        user who signs) cannot post invoices. A failure (lock date, no sending method, no PDF engine) keeps the draft
-        and goes through the failure path; Retry Invoice does this step again. Only a draft is posted and only an
-        invoice never sent is sent: what a person did to the invoice since is never redone.
-
-        :return: whether the policy was applied
-        """
-        after = acceptance.auto_invoice_after
-        invoice_sudo = invoice.sudo()
-        if after == "draft" or invoice_sudo.state == "cancel":
-            return True
-        try:
-            with self.env.cr.savepoint():
-                if invoice_sudo.state == "draft":
-                    invoice_sudo._auto_invoice_post()
-                if after == "send" and not invoice_sudo.is_move_sent:
-                    invoice_sudo._auto_invoice_send()
-        except (psycopg2.OperationalError, pg_errors.UniqueViolation):
-            raise
-        except Exception as error:  # the invoice stays as it was before this step
-            acceptance._mark_failed(error)
-            return False
-        return True
-
-    def _auto_invoice_notify_created_sudo(self, invoice):
-        """Ask the salesperson to review the draft: an activity on the invoice, a note on both documents.
-
-        In sudo because salespeople only read invoices, and the customer's signing request runs as the public user.
-        """
-        self.ensure_one()
-        invoice_sudo = invoice.sudo()
-        acceptance = self.sudo().auto_invoice_acceptance_id
-        document = invoice_sudo.type_name  # "Invoice", or "Credit Note" when a new signature bills less than before
-        certificate = acceptance.certificate_id
-        review_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False)
-        reviewed = acceptance.auto_invoice_after == "draft"  # else its policy posts (and sends) it right away
-        after_label = dict(acceptance._fields["auto_invoice_after"]._description_selection(self.env)).get(
-            acceptance.auto_invoice_after
-        )
-        if reviewed and review_type and (responsible := self._auto_invoice_responsible()):
-            invoice_sudo.activity_schedule(
-                activity_type_id=review_type.id,
-                summary=self.env._("Review and send: %(document)s", document=document),
-                user_id=responsible.id,
-                note=self.env._("Created from the customer's acceptance of %(order)s.", order=self.name),
-            )
-        invoice_sudo.message_post(
-            body=self.env._(
-                "%(document)s created from the customer's acceptance of %(order)s, signed by %(signer)s on %(date)s "
-                "(UTC). %(next)s",
-                document=document,
-                order=self._get_html_link(),
-                signer=acceptance.signer_name,
-                date=fields.Datetime.to_string(acceptance.signed_on),
-                next=self.env._("Review it, then press Confirm & Send.") if reviewed else after_label,
-            ),
-            author_id=self.env.ref("base.partner_root").id,
-            subtype_xmlid="mail.mt_note",
-            attachment_ids=certificate and certificate.copy({"res_model": "account.move", "res_id": invoice.id}).ids,
-        )
-        self.sudo().message_post(
-            body=self.env._(
-                "%(document)s %(invoice)s created as a draft from the customer's acceptance, waiting for review.",
-                document=document,
-                invoice=invoice._get_html_link(),
-            )
-            if reviewed
-            else self.env._(
-                "%(document)s %(invoice)s created from the customer's acceptance (%(after)s).",
-                document=document,
-                invoice=invoice._get_html_link(),
-                after=after_label,
-            ),
-            author_id=self.env.ref("base.partner_root").id,
-            subtype_xmlid="mail.mt_note",
-        )
-
-    def _auto_invoice_invoiced_already_message(self):
-        """Why the acceptance of this order created no invoice: what it asks for is invoiced already."""
-        self.ensure_one()
-        acceptance = self.sudo().auto_invoice_acceptance_id
-        asked = self.amount_total
-        if acceptance.auto_invoice_amount in ("percentage", "fixed"):
-            asked = max(self._auto_invoice_deposit_asked(acceptance), self.amount_paid)
-        return self.env._(
-            "No new invoice for the acceptance of %(order)s: what it invoices (%(amount)s) is already invoiced "
-            "(%(invoices)s).",
-            order=self.name,
-            amount=format_amount(self.env, min(asked, self.amount_total), self.currency_id),
-            invoices=", ".join(self._auto_invoice_live_invoice_lines().move_id.mapped("display_name")),
-        )
-
-    def _auto_invoice_notify_invoiced_already_sudo(self):
-        self.ensure_one()
-        self.sudo().message_post(
-            body=self._auto_invoice_invoiced_already_message(),
-            author_id=self.env.ref("base.partner_root").id,
-            subtype_xmlid="mail.mt_note",
-        )
-
-    def _auto_invoice_notify_failed_sudo(self, reason):
-        """Tell the salesperson why the invoice could not be created: a note, and one open activity."""
-        self.ensure_one()
-        order_sudo = self.sudo()
-        order_sudo.message_post(
-            body=self.env._(
-                "The invoice could not be created automatically: %(reason)s. "
-                "The customer's acceptance is kept. Fix the cause, then press Retry Invoice.",
-                reason=reason,
-            ),
-            author_id=self.env.ref("base.partner_root").id,
-            subtype_xmlid="mail.mt_note",
-        )
-        failure_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_failed", raise_if_not_found=False)
-        responsible = self._auto_invoice_responsible()
-        if failure_type and responsible and failure_type not in order_sudo.activity_ids.activity_type_id:
-            order_sudo.activity_schedule(activity_type_id=failure_type.id, user_id=responsible.id, note=reason)
 
     def _auto_invoice_close_failure_activities(self, feedback=None):
         failure_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_failed", raise_if_not_found=False)

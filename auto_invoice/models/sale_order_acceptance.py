@@ -1,9 +1,11 @@
 import hashlib
 import json
 import logging
+import unicodedata
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
 from odoo.tools import SQL, split_every, sql
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
@@ -13,6 +15,7 @@ _logger = logging.getLogger(__name__)
 # What the system may still change once an acceptance exists: its outcome and the certificate rendered from it.
 # Everything else is evidence.
 MUTABLE_FIELDS = {"state", "error", "certificate_id"}
+SIGNER_NAME_MAX_LENGTH = 128
 LEGACY_BATCH_SIZE = 1000  # orders read at a time by the migration to acceptances
 
 
@@ -169,6 +172,48 @@ class SaleOrderAcceptance(models.Model):
     # === BUSINESS METHODS === #
 
     @api.model
+    def _check_signer_name(self, name):
+        """The signer's name, stripped; a clear error when it is not text, missing, too long or holds control
+        characters."""
+        if not isinstance(name, str | None):  # a JSON-RPC request may send a number, a list, an object
+            raise ValidationError(self.env._("The signer's name must be text."))
+        name = (name or "").strip()
+        if not name:
+            raise ValidationError(self.env._("Enter the name of the person who signs."))
+        if len(name) > SIGNER_NAME_MAX_LENGTH:
+            raise ValidationError(
+                self.env._(
+                    "The signer's name is too long (%(max)s characters at most).",
+                    max=SIGNER_NAME_MAX_LENGTH,
+                )
+            )
+        if any(unicodedata.category(char).startswith("C") for char in name):
+            raise ValidationError(self.env._("The signer's name contains invisible or control characters."))
+        return name
+
+    @api.model
+    def _request_evidence(self, channel=None):
+        """Who sends the acceptance and from where, read from the HTTP request itself.
+
+        Call it in an environment of the request's user (`request.env` in a portal route, whose records are sudo'd
+        as the superuser). Never read from the context: an RPC caller chooses its context. XML-RPC and JSON-RPC calls
+        run outside their HTTP request in Odoo, so they are recorded as `api` without an address.
+
+        :param str channel: the channel of the route that calls, which knows it (the portal's signing route, whoever
+            its user is: a customer, or a salesperson's tablet at the counter)
+        """
+        evidence = {"channel": channel or "api", "user_id": self.env.uid}
+        if not request:
+            return evidence  # server-side code: a script, a cron, another module
+        httprequest = request.httprequest
+        if not channel and not self.env.user._is_internal():
+            evidence["channel"] = "portal"
+        elif not channel and httprequest.path.startswith("/web/"):
+            evidence["channel"] = "backend"  # the web client's own routes
+        user_agent = httprequest.headers.get("User-Agent", "")
+        return {**evidence, "ip_address": httprequest.remote_addr, "user_agent": user_agent[:1024] or False}
+
+    @api.model
     def _canonical_json(self, content):
         """The bytes that `content_sha256` hashes: sorted keys, no spaces, UTF-8."""
         return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -281,55 +326,6 @@ class SaleOrderAcceptance(models.Model):
             "state": state or "done",
             "error": error,
         }
-
-    def _is_to_invoice(self):
-        """Whether this acceptance still waits for its automatic invoice (its order confirmed)."""
-        return (
-            len(self) == 1
-            and self.auto_invoice
-            and self.state in ("pending", "failed")
-            and self.order_id.state == "sale"
-        )
-
-    def _link_invoice(self, invoice):
-        """Record `invoice` as this acceptance's automatic invoice (the unique index refuses a second live one)."""
-        self.ensure_one()
-        invoice.sudo().auto_invoice_acceptance_id = self
-        self.sudo().write({"state": "done", "error": False})
-
-    def _mark_failed(self, error):
-        """The invoice could not be created: keep the acceptance, record why, tell the salesperson."""
-        self.ensure_one()
-        reason = str(error) or repr(error)
-        if isinstance(error, UserError | ValidationError):
-            _logger.warning("Automatic invoice of %s failed: %s", self.order_id.name, reason)
-        else:  # a programming error, in this module or another one: it deserves a traceback
-            _logger.error("Automatic invoice of %s failed: %s", self.order_id.name, reason, exc_info=error)
-        self.sudo().write({"state": "failed", "error": reason})
-        self.order_id._auto_invoice_notify_failed_sudo(reason)
-
-    def _invoice_removed(self, names, deleted=False):
-        """A user cancelled or deleted the invoices `names`: an acceptance left without a live invoice can be
-        invoiced again (Retry Invoice), never automatically."""
-        for acceptance in self.sudo().filtered(lambda acc: acc.state == "done" and acc.auto_invoice):
-            if acceptance.invoice_ids.filtered(lambda move: move.state != "cancel"):
-                continue
-            if deleted:
-                reason = self.env._(
-                    "%(invoices)s was deleted. Press Retry Invoice to create the invoice of this acceptance again.",
-                    invoices=names,
-                )
-            else:
-                reason = self.env._(
-                    "%(invoices)s was cancelled. Press Retry Invoice to create the invoice of this acceptance again.",
-                    invoices=names,
-                )
-            acceptance.write({"state": "failed", "error": reason})
-            acceptance.order_id.message_post(
-                body=reason,
-                author_id=self.env.ref("base.partner_root").id,
-                subtype_xmlid="mail.mt_note",
-            )
 
     @api.model
     def _cron_attach_certificates(self, batch_size=50):

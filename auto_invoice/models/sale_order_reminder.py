@@ -9,7 +9,7 @@ class SaleOrder(models.Model):
     """Reminders of unsigned quotations: the cadence (per company, then per quotation), the daily cron that emails the
     customer, and the call-the-customer activity once the reminders are spent or the quotation expired."""
 
-    _inherit = "sale.order"
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited (one concern per file)
 
     sign_reminder_first_days = fields.Integer(
         groups="base.group_user",

@@ -11,7 +11,7 @@ from collections import Counter
 
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_repr, float_round
+from odoo.tools import float_repr, float_round, format_amount
 
 # Key of the precommit data: the ids of the signed orders to check before the transaction commits.
 PENDING_CHECK = "auto_invoice.signed_content_orders"
@@ -35,7 +35,7 @@ LINE_CONTENT_FIELDS = (
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited (one concern per file)
 
     @api.depends(
         "auto_invoice_acceptance_id",
@@ -242,3 +242,70 @@ class SaleOrder(models.Model):
             self.env.cr.precommit.add(self._auto_invoice_check_pending_signed_content)
             raise
         data.pop(PENDING_CHECK, None)
+
+    # === What the signing page says === #
+
+    def _auto_invoice_consent_text(self):
+        """The statement shown next to the signature pad, and stored with the acceptance: it says what is invoiced."""
+        self.ensure_one()
+        consent = self.env._(
+            "By signing, I accept quotation %(order)s from %(company)s for %(amount)s on behalf of %(customer)s, "
+            "and I agree that my electronic signature is as binding as my handwritten signature.",
+            order=self.name,
+            company=self.company_id.name,
+            amount=format_amount(self.env, self.amount_total, self.currency_id),
+            customer=self.partner_id.commercial_partner_id.name,
+        )
+        if not self.auto_invoice_on_signature:
+            return consent
+        return self.env._(
+            "%(consent)s %(invoice)s is issued at signature.", consent=consent, invoice=self._auto_invoice_amount_text()
+        )
+
+    def _auto_invoice_signing_terms_sha256(self):
+        """The SHA-256 of what the signing page states, whatever its language: the priced content (see
+        `_auto_invoice_priced_content`), the parties and what the signature invoices. The page sends it back with the
+        signature, which is refused when the quotation changed since (`_auto_invoice_signing_terms_refusal`)."""
+        self.ensure_one()
+        terms = {
+            "content_sha256": self._auto_invoice_content_sha256(),
+            "order": self.name,
+            "company": self.company_id.name,
+            "customer": self.partner_id.commercial_partner_id.name,
+            "invoice": self.auto_invoice_on_signature
+            and [
+                self.auto_invoice_amount,
+                float_repr(self.auto_invoice_deposit_percentage, 2),
+                float_repr(self.currency_id.round(self.auto_invoice_deposit_amount), self.currency_id.decimal_places),
+            ],
+        }
+        acceptance_model = self.env["sale.order.acceptance"]
+        return acceptance_model._sha256(acceptance_model._canonical_json(terms))
+
+    def _auto_invoice_signing_terms_refusal(self, terms_sha256):
+        """Why a signature sent from a page that showed `terms_sha256` cannot be taken, or None."""
+        self.ensure_one()
+        if terms_sha256 != self._auto_invoice_signing_terms_sha256():
+            return self.env._(
+                "This quotation changed since you opened it: reload the page to see it as it is now, then sign again."
+            )
+        return None
+
+    def _auto_invoice_amount_text(self):
+        """What the invoice of the signature bills, in the customer's words: "An invoice of $ 1,000.00"."""
+        self.ensure_one()
+        if self.auto_invoice_amount == "percentage":
+            deposit = self.currency_id.round(self.amount_total * self.auto_invoice_deposit_percentage / 100)
+            return self.env._(
+                "A deposit invoice of %(percentage)s%% (%(amount)s)",
+                percentage=float_repr(self.auto_invoice_deposit_percentage, 2).rstrip("0").rstrip("."),
+                amount=format_amount(self.env, deposit, self.currency_id),
+            )
+        if self.auto_invoice_amount == "fixed":
+            return self.env._(
+                "A deposit invoice of %(amount)s",
+                amount=format_amount(self.env, self.auto_invoice_deposit_amount, self.currency_id),
+            )
+        return self.env._(
+            "An invoice of %(amount)s", amount=format_amount(self.env, self.amount_total, self.currency_id)
+        )

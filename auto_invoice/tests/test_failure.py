@@ -123,7 +123,7 @@ class TestAutoInvoiceFailure(AutoInvoiceCommon):
         order = self._create_quotation()
         with (
             patch.object(
-                self.registry["sale.order"], "_auto_invoice_notify_created_sudo", side_effect=TypeError("boom")
+                self.registry["sale.order.acceptance"], "_notify_created", side_effect=TypeError("boom")
             ),
             self.assertLogs(ACCEPTANCE_LOGGER, level="ERROR"),
         ):

@@ -138,7 +138,7 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         order = self._create_quotation()
         with (
             patch.object(
-                self.registry["sale.order"], "_auto_invoice_notify_created_sudo", side_effect=TypeError("boom")
+                self.registry["sale.order.acceptance"], "_notify_created", side_effect=TypeError("boom")
             ),
             self.assertLogs("odoo.addons.auto_invoice.models.sale_order_acceptance", level="ERROR"),
         ):

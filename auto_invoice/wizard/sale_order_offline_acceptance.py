@@ -53,7 +53,7 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
             raise UserError(error)
         if order.sudo().auto_invoice_acceptance_id:
             raise UserError(self.env._("%(order)s is already accepted.", order=order.display_name))
-        signer = order._auto_invoice_check_signer_name(self.signer_name)
+        signer = self.env["sale.order.acceptance"]._check_signer_name(self.signer_name)
         if self.accepted_on > fields.Datetime.now():
             raise ValidationError(self.env._("The date of the acceptance cannot be in the future."))
         upload = self._check_signature_upload()
