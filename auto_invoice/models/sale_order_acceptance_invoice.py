@@ -2,7 +2,7 @@
 
 Called from the order's narrow hooks (`sale.order._auto_invoice_create()`, at the signature or at the confirmation
 an online payment brings); the order keeps `_auto_invoice_generate()`, what the invoice contains. The acceptance is
-internal: these methods read and write it in sudo, and call the order in the caller's environment (`_order()`).
+internal: these methods read and write it in sudo, and call the order in the caller's environment (`_accepted_order()`).
 """
 
 import logging
@@ -23,7 +23,7 @@ class SaleOrderAcceptance(models.Model):
 
     # === BUSINESS METHODS: the invoice === #
 
-    def _order(self):
+    def _accepted_order(self):
         """The accepted order, in this environment (a salesperson's, the signer's sudo'd one): whoever invoices may
         not read the acceptance itself, which is read in sudo."""
         self.ensure_one()
@@ -50,7 +50,7 @@ class SaleOrderAcceptance(models.Model):
         """
         if not self._is_to_invoice():
             return self.env["account.move"]
-        acceptance, order = self.sudo(), self._order()
+        acceptance, order = self.sudo(), self._accepted_order()
         invoice = acceptance.invoice_ids.filtered(lambda move: move.state != "cancel")[:1]
         if invoice:  # a retry of what follows the creation (post, send): never a second invoice
             acceptance.write({"state": "done", "error": False})
@@ -183,7 +183,7 @@ class SaleOrderAcceptance(models.Model):
         """A down-payment invoice of `amount` (tax included), as Odoo's Create Invoice > Down payment makes it (split
         by tax): "Down payment of 30%" when it is the policy's percentage, else a fixed amount."""
         self.ensure_one()
-        acceptance, order = self.sudo(), self._order()
+        acceptance, order = self.sudo(), self._accepted_order()
         as_percentage = acceptance.auto_invoice_amount == "percentage" and not order.currency_id.compare_amounts(
             amount, self._deposit_asked()
         )

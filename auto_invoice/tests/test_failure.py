@@ -122,9 +122,7 @@ class TestAutoInvoiceFailure(AutoInvoiceCommon):
     def test_error_after_the_invoice_is_created_keeps_no_half_invoice(self):
         order = self._create_quotation()
         with (
-            patch.object(
-                self.registry["sale.order.acceptance"], "_notify_created", side_effect=TypeError("boom")
-            ),
+            patch.object(self.registry["sale.order.acceptance"], "_notify_created", side_effect=TypeError("boom")),
             self.assertLogs(ACCEPTANCE_LOGGER, level="ERROR"),
         ):
             self._sign_in_backend(order)

@@ -137,9 +137,7 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
     def test_error_after_the_invoice_is_created_keeps_the_signature(self):
         order = self._create_quotation()
         with (
-            patch.object(
-                self.registry["sale.order.acceptance"], "_notify_created", side_effect=TypeError("boom")
-            ),
+            patch.object(self.registry["sale.order.acceptance"], "_notify_created", side_effect=TypeError("boom")),
             self.assertLogs("odoo.addons.auto_invoice.models.sale_order_acceptance", level="ERROR"),
         ):
             result = self._accept(order)
