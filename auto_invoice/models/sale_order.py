@@ -307,6 +307,8 @@ class SaleOrder(models.Model):
 
     def _action_confirm(self):
         res = super()._action_confirm()
+        # However it is confirmed (signed, paid, or by hand after an acceptance by other means), nobody needs to call.
+        self._sign_reminder_close_follow_up(self.env._("The quotation was confirmed."))
         # An acceptance waiting for its online payment is invoiced by the confirmation that the payment brings
         # (read in sudo: whoever confirms may not see the acceptance).
         self.filtered(lambda order: order.sudo().auto_invoice_state == "pending")._auto_invoice_create()

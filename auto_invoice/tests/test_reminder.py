@@ -147,6 +147,20 @@ class TestSignReminder(AutoInvoiceCommon, HttpCase):
             self.assertFalse(self._reminders(order), order.name)
             self.assertFalse(self._follow_ups(order), order.name)
 
+    def test_call_the_customer_activity_is_closed_when_the_salesperson_confirms(self):
+        # The customer accepted some other way (a purchase order, a call) and the salesperson confirms by hand.
+        order = self._send_quotation(sign_reminder_max_count=1)
+        self._run_cron("2030-01-04")  # the one reminder
+        self._run_cron("2030-01-11")  # its interval passed: call the customer
+        self.assertTrue(self._follow_ups(order), "the salesperson was asked to call")
+
+        order.with_user(self.salesman).action_confirm()
+
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(self._follow_ups(order), "nobody needs to call about a confirmed order")
+        done = order.message_ids.filtered(lambda message: message.mail_activity_type_id == self.follow_up_type)
+        self.assertTrue(done, "marked done, with its feedback in the chatter")
+
     def test_no_reminder_without_email_signature_request_or_cadence(self):
         no_email = self.env["res.partner"].create({"name": "Bob Without Email"})
         orders = (
