@@ -6,7 +6,7 @@ from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 
 from .common import AutoInvoiceCommon
 
-ACCEPTANCE_LOGGER = "odoo.addons.auto_invoice.models.sale_order_acceptance"
+ACCEPTANCE_LOGGER = "odoo.addons.auto_invoice.models.sale_order_acceptance_invoice"  # its outcome
 
 
 class DepositCommon(AutoInvoiceCommon):

@@ -8,7 +8,7 @@ from odoo.tools import mute_logger
 
 from .common import AutoInvoiceCommon
 
-ACCEPTANCE_LOGGER = "odoo.addons.auto_invoice.models.sale_order_acceptance"
+ACCEPTANCE_LOGGER = "odoo.addons.auto_invoice.models.sale_order_acceptance_invoice"  # its outcome
 
 
 @tagged("post_install", "-at_install")

@@ -138,7 +138,7 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         order = self._create_quotation()
         with (
             patch.object(self.registry["sale.order.acceptance"], "_notify_created", side_effect=TypeError("boom")),
-            self.assertLogs("odoo.addons.auto_invoice.models.sale_order_acceptance", level="ERROR"),
+            self.assertLogs("odoo.addons.auto_invoice.models.sale_order_acceptance_invoice", level="ERROR"),
         ):
             result = self._accept(order)
 
