@@ -161,7 +161,10 @@ class SaleOrder(models.Model):
         return res
 
     def action_auto_invoice_retry(self):
-        """Create the invoice of a failed acceptance again, once its cause is fixed."""
+        """Create the invoice of a failed acceptance again, once its cause is fixed: salespeople and billing users."""
+        user = self.env.user
+        if not (user.has_group("sales_team.group_sale_salesman") or user.has_group("account.group_account_invoice")):
+            raise AccessError(self.env._("Only salespeople and billing users can retry an automatic invoice."))
         self.check_access("write")
         if invalid := self.filtered(lambda order: order.state != "sale" or order.auto_invoice_state != "failed"):
             raise UserError(

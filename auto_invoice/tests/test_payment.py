@@ -33,7 +33,8 @@ class TestAutoInvoiceOnlinePayment(AutoInvoiceCommon, AccountPaymentCommon):
         return transaction
 
     def _set_automatic_invoice(self, enabled):
-        self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", enabled)  # as Settings do: removed when off
+        # As Settings do: the parameter is removed when the option is off.
+        self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", enabled)
 
     def assertPaymentMatched(self, invoice, transaction):
         receivable = transaction.payment_id.move_id.line_ids.filtered(

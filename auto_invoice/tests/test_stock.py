@@ -1,5 +1,11 @@
+from unittest.mock import patch
+
+from lxml import etree
+
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .test_signed_content import SignedContentCommon
 
@@ -129,3 +135,21 @@ class TestAutoInvoiceWithStock(SignedContentCommon):
 
         self.assertEqual(values["name"], order.name)
         self.assertNotIn("acceptance_ids", values, "acceptances are for those who may read them")
+
+    def test_inventory_user_is_not_offered_retry_invoice(self):
+        # Inventory users may write sales orders (deliveries update them), not bill them.
+        order = self._create_quotation()
+        with (
+            patch.object(self.registry["sale.order"], "_prepare_invoice", side_effect=UserError("no journal")),
+            mute_logger("odoo.addons.auto_invoice.models.sale_order_acceptance_invoice"),
+        ):
+            self._sign_in_backend(order)
+        self.assertEqual(order.auto_invoice_state, "failed")
+
+        arch = order.with_user(self.warehouse_user).get_views([(False, "form")])["views"]["form"]["arch"]
+        buttons = etree.fromstring(arch).xpath("//button[@name='action_auto_invoice_retry']")
+        self.assertFalse(buttons, "no Retry Invoice button for them")
+        with self.assertRaises(AccessError):
+            order.with_user(self.warehouse_user).action_auto_invoice_retry()
+        self.assertEqual(order.auto_invoice_state, "failed", "nothing was invoiced")
+        self.assertFalse(order.invoice_ids)
