@@ -1,15 +1,17 @@
+import html
+import json
+import re
+
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 from odoo.addons.auto_invoice.tests.common import AutoInvoiceCommon
 
 
-@tagged("post_install", "-at_install")
-class TestAutoInvoiceLoyalty(AutoInvoiceCommon, AccountPaymentCommon):
-    """A promotion signed with the quotation, then the online payment confirms the order (sale_loyalty recomputes
-    the rewards at confirmation)."""
+class LoyaltyCommon(AutoInvoiceCommon, AccountPaymentCommon):
+    """A quotation with a 10 % promotion, applied as the customer sees it."""
 
     @classmethod
     def setUpClass(cls):
@@ -36,13 +38,23 @@ class TestAutoInvoiceLoyalty(AutoInvoiceCommon, AccountPaymentCommon):
             }
         )
 
-    def _signed_quotation_with_reward(self):
-        order = self._create_quotation(lines=[(self.service, 2.0)], require_payment=True, prepayment_percent=1.0)
+    def _quotation_with_reward(self, **values):
+        order = self._create_quotation(lines=[(self.service, 2.0)], **values)
         order._update_programs_and_rewards()
         for coupon, rewards in order._get_claimable_rewards().items():
             order._apply_program_reward(rewards[0], coupon)
         order._update_programs_and_rewards()
         self.assertTrue(order.order_line.filtered("is_reward_line"), "the customer sees the promotion")
+        return order
+
+
+@tagged("post_install", "-at_install")
+class TestAutoInvoiceLoyalty(LoyaltyCommon):
+    """A promotion signed with the quotation, then the online payment confirms the order (sale_loyalty recomputes
+    the rewards at confirmation)."""
+
+    def _signed_quotation_with_reward(self):
+        order = self._quotation_with_reward(require_payment=True, prepayment_percent=1.0)
         self._sign_in_backend(order)
         self.assertEqual(order.auto_invoice_state, "pending")
         return order
@@ -84,3 +96,30 @@ class TestAutoInvoiceLoyalty(AutoInvoiceCommon, AccountPaymentCommon):
         self._pay(order, signed_total)
 
         self._assert_confirmed_as_signed(order, signed_total)
+
+
+@tagged("post_install", "-at_install")
+class TestAutoInvoiceLoyaltyPortal(LoyaltyCommon, HttpCase):
+    """The customer signs on the portal: Odoo's route confirms the order, and sale_loyalty recomputes the rewards
+    at the confirmation, after the page's terms were checked."""
+
+    def _sign_the_page(self, order, change):
+        page = self.url_open(order.get_portal_url()).text
+        props = re.search(r'<owl-component name="portal.signature_form" props="([^"]*)"', page).group(1)
+        change()  # between the page and the signature
+        return self.make_jsonrpc_request(
+            json.loads(html.unescape(props))["callUrl"], {"name": "Ada Lovelace", "signature": self.signature}
+        )
+
+    def test_promotion_ended_while_the_customer_reads_the_page(self):
+        order = self._quotation_with_reward()
+        shown_total = order.amount_total
+
+        result = self._sign_the_page(order, self.promotion.action_archive)
+
+        self.assertIn("redirect_url", result)
+        self.assertEqual(order.state, "sale")
+        self.assertTrue(order.order_line.filtered("is_reward_line"), "the promotion stays as signed")
+        self.assertAlmostEqual(order.amount_total, shown_total, places=2)
+        invoice = self.assertInvoicedOnce(order)
+        self.assertAlmostEqual(invoice.amount_total, shown_total, places=2, msg="billed what the page showed")
