@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install $MODULE on a throwaway database and run its tests, then the race check (scripts/race.py: two simultaneous
 # portal signatures per order on a real threaded server, on the same database: the test run leaves the addon
-# installed and its test data rolled back); then the same tests again on a second database where `sale_stock`
-# and `sale_loyalty` are installed too, with the glue addon auto_invoice_loyalty and its tests (the tests tagged
-# `auto_invoice_stock` need sale_stock and run only there: a warehouse beside the addon).
+# installed and its test data rolled back); then the same tests again on a second database where `sale_stock` is
+# installed too (the tests tagged `auto_invoice_stock` need it and run only there: a warehouse beside the addon); then
+# the tests of the glue addon auto_invoice_loyalty on a third one (auto_invoice with sale_loyalty).
 # Ends with "N passed, N failed[, N skipped]"; the race check counts as one test. Fails on: Odoo's exit code, any
 # ERROR/CRITICAL log line, a failed test, no test run, any skipped test, a failed race check.
-# For development: TEST_TAGS=/auto_invoice:TestClass (one pass, no race check unless RACE=1), STOCK=0 (no second pass).
+# For development: TEST_TAGS=/auto_invoice:TestClass (one pass, no race check unless RACE=1); STOCK=0: no second and
+# third pass.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 OUT=${TEST_OUT:-$ROOT/test-output}
@@ -19,10 +20,11 @@ DBS=()
 trap 'stop_servers; for db in "${DBS[@]}"; do drop_db "$db" "$WORK" || true; done; rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
 
-# run_pass NAME MODULES TAGS LOG: install MODULES on a new database and run TAGS; adds to the TOTAL_* counts. Sets DB.
+# run_pass NAME MODULES TAGS LOG [ADDON]: install MODULES on a new database and run TAGS (tests of ADDON, default
+# $MODULE); adds to the TOTAL_* counts. Sets DB.
 TOTAL_PASSED=0 TOTAL_FAILED=0 TOTAL_SKIPPED=0 TOTAL_PROBLEMS=()
 run_pass() {
-  local name=$1 modules=$2 tags=$3 log=$4 rc
+  local name=$1 modules=$2 tags=$3 log=$4 addon=${5:-$MODULE} rc
   DB="test_${MODULE}_$(date +%Y%m%d%H%M%S)_$$_$name"
   DBS+=("$DB")
   echo "test: [$name] installing $modules on database $DB, running --test-tags $tags (log: $log)"
@@ -32,7 +34,7 @@ run_pass() {
     --screenshots "$OUT/screenshots" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   set -e
-  odoo_test_counts "$log" "$MODULE" "$rc"
+  odoo_test_counts "$log" "$addon" "$rc"
   if ((rc == 0)) && [[ $name == main ]] && ((RACE)); then
     race_check "$DB" "$WORK" "$OUT/race"
   fi
@@ -49,7 +51,8 @@ else
   run_pass main "$MODULE" "/$MODULE,-auto_invoice_stock" "$OUT/$MODULE.log"
 fi
 if ((STOCK)); then
-  run_pass stock "$MODULE,sale_stock,auto_invoice_loyalty" "/$MODULE,/auto_invoice_loyalty" "$OUT/$MODULE-sale_stock.log"
+  run_pass stock "$MODULE,sale_stock" "/$MODULE" "$OUT/$MODULE-sale_stock.log"
+  run_pass loyalty auto_invoice_loyalty /auto_invoice_loyalty "$OUT/auto_invoice_loyalty.log" auto_invoice_loyalty
 fi
 TESTS_PASSED=$TOTAL_PASSED TESTS_FAILED=$TOTAL_FAILED TESTS_SKIPPED=$TOTAL_SKIPPED TESTS_PROBLEMS=("${TOTAL_PROBLEMS[@]}")
 tests_closing_line test "$OUT/$MODULE.log"
