@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make test-core: Odoo's own sale, sale_management, sale_loyalty and sale_stock test suites with $MODULE installed,
 # on a throwaway database: does the addon break core behaviour, also beside a warehouse? Ends with "N passed,
-# N failed[, N skipped]" (skips are reported, not failures: core suites skip what needs a patched wkhtmltopdf, for
-# instance) and lists the failing tests in test-output/core-failures.txt as --test-tags specs.
+# N failed[, N skipped]"; a skip fails the run unless Odoo skips that test without the addon too
+# (scripts/core_known_skips.txt). Lists the failing tests in test-output/core-failures.txt as --test-tags specs.
 # To tell the addon's breakage from core's own (a test failing without the addon too), rerun just those tests
 # without it:  make test-core CORE_MODULES=sale_management,sale_loyalty,sale_stock CORE_TAGS="$(paste -sd, test-output/core-failures.txt)"
 set -euo pipefail
@@ -27,6 +27,14 @@ set +e
 rc=$?
 set -e
 odoo_test_counts "$LOG" '(sale|sale_management|sale_loyalty|sale_stock)' "$rc" 0
+# A skip fails the run unless core skips that test without the addon too (scripts/core_known_skips.txt).
+grep -oE 'odoo\.addons\.[a-z_]+\.tests\.\S+: skipped [A-Za-z0-9_]+\.[A-Za-z0-9_]+' "$LOG" \
+  | sed -E 's/^odoo\.addons\.([a-z_]+)\.tests\.\S+: skipped /\1:/' | sort -u >"$OUT/core-skips.txt" || true
+unknown_skips=$(grep -vxF -f <(grep -v '^#' "$ROOT/scripts/core_known_skips.txt") "$OUT/core-skips.txt" || true)
+if [[ -n $unknown_skips ]]; then
+  TESTS_FAILED=$((TESTS_FAILED + $(wc -l <<<"$unknown_skips")))
+  TESTS_PROBLEMS+=("skipped with the addon, not without it: $(paste -sd' ' <<<"$unknown_skips")")
+fi
 
 # Odoo logs each failing test as "... ERROR <db> odoo.addons.<module>.tests.<file>: FAIL: <Class>.<method>" (or
 # "ERROR: ", "FAIL: Subtest <Class>.<method> ..."), and a failing class set-up as "ERROR: setUpClass (...<Class>)".
