@@ -9,7 +9,8 @@ class SaleOrder(models.Model):
     """Reminders of unsigned quotations: the cadence (per company, then per quotation), the daily cron that emails the
     customer, and the call-the-customer activity once the reminders are spent or the quotation expired."""
 
-    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited (one concern per file)
+    # One concern per file, as Odoo splits its large models: the model is extended from several files on purpose.
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
 
     sign_reminder_first_days = fields.Integer(
         groups="base.group_user",

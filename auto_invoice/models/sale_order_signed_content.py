@@ -35,7 +35,8 @@ LINE_CONTENT_FIELDS = (
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited (one concern per file)
+    # One concern per file, as Odoo splits its large models: the model is extended from several files on purpose.
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
 
     @api.depends(
         "auto_invoice_acceptance_id",
