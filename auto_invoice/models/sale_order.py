@@ -302,10 +302,6 @@ class SaleOrder(models.Model):
             self._auto_invoice_create()
         return acceptance
 
-    def _auto_invoice_render_quotation_pdf(self):
-        self.ensure_one()
-        return self.env["ir.actions.report"].sudo()._render_qweb_pdf("sale.action_report_saleorder", self.ids)[0]
-
     # === BUSINESS METHODS: invoice === #
 
     def _action_confirm(self):

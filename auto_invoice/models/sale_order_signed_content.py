@@ -244,6 +244,11 @@ class SaleOrder(models.Model):
             raise
         data.pop(PENDING_CHECK, None)
 
+    def _auto_invoice_render_quotation_pdf(self):
+        """The quotation PDF the customer signs, as Odoo renders it (its SHA-256 is the acceptance's evidence)."""
+        self.ensure_one()
+        return self.env["ir.actions.report"].sudo()._render_qweb_pdf("sale.action_report_saleorder", self.ids)[0]
+
     # === What the signing page says === #
 
     def _auto_invoice_consent_text(self):

@@ -7,8 +7,10 @@ from PIL import Image, ImageDraw
 
 from odoo.fields import Command
 from odoo.tests import new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 
 
 def signature_png():
@@ -160,3 +162,42 @@ class AutoInvoiceCommon(AccountTestInvoicingCommon):
     def _find_note(self, record, text):
         """The chatter notes of `record` that contain `text`."""
         return record.message_ids.filtered(lambda message: text in message.body)
+
+
+class OnlinePaymentCommon(AutoInvoiceCommon, AccountPaymentCommon):
+    """Online payments as Odoo processes them: a real payment transaction through `_post_process`, never
+    action_confirm."""
+
+    def _signed_quotation_to_pay(self, prepayment, **values):
+        """A quotation signed in the backend that waits for an online payment of `prepayment` (a share) of it."""
+        values.setdefault("lines", [(self.service, 2.0)])
+        order = self._create_quotation(require_payment=True, prepayment_percent=prepayment, **values)
+        self._sign_in_backend(order)
+        self.assertEqual((order.state, order.auto_invoice_state), ("sent", "pending"))
+        return order
+
+    def _pay(self, order, amount):
+        """The customer pays `amount` online: a done transaction, post-processed by Odoo."""
+        transaction = self._create_transaction(
+            flow="redirect",
+            sale_order_ids=[order.id],
+            state="done",
+            amount=amount,
+            currency_id=order.currency_id.id,
+            partner_id=order.partner_id.id,
+            reference=f"{order.name}-{amount}",
+        )
+        with mute_logger("odoo.addons.sale.models.payment_transaction"):
+            transaction._post_process()
+        return transaction
+
+    def _set_automatic_invoice(self, enabled):
+        # As Settings do: the parameter is removed when the option is off (Odoo's send cron only asks if it is set).
+        self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", enabled)
+
+    def assertPaymentMatched(self, invoice, transaction):
+        receivable = transaction.payment_id.move_id.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+        self.assertTrue(receivable.reconciled or receivable.matched_debit_ids, "the payment is matched")
+        self.assertIn(invoice, receivable.matched_debit_ids.debit_move_id.move_id, "with the auto-invoice")

@@ -2,9 +2,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.account_payment.tests.common import AccountPaymentCommon
-
-from .common import AutoInvoiceCommon
+from .common import AutoInvoiceCommon, OnlinePaymentCommon
 
 ACCEPTANCE_LOGGER = "odoo.addons.auto_invoice.models.sale_order_acceptance_invoice"  # its outcome
 
@@ -289,22 +287,8 @@ class TestAutoInvoiceDeposit(DepositCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestAutoInvoiceDepositPayment(DepositCommon, AccountPaymentCommon):
+class TestAutoInvoiceDepositPayment(DepositCommon, OnlinePaymentCommon):
     """10: an online payment above the deposit is invoiced as paid."""
-
-    def _pay(self, order, amount):
-        transaction = self._create_transaction(
-            flow="redirect",
-            sale_order_ids=[order.id],
-            state="done",
-            amount=amount,
-            currency_id=order.currency_id.id,
-            partner_id=order.partner_id.id,
-            reference=f"{order.name}-{amount}",
-        )
-        with mute_logger("odoo.addons.sale.models.payment_transaction"):
-            transaction._post_process()
-        return transaction
 
     def _signed_deposit_quotation_to_pay(self, prepayment, lines=None):
         order = self._deposit_quotation(

@@ -1,47 +1,11 @@
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
-from odoo.addons.account_payment.tests.common import AccountPaymentCommon
-
-from .common import AutoInvoiceCommon
+from .common import OnlinePaymentCommon
 
 
 @tagged("post_install", "-at_install")
-class TestAutoInvoiceOnlinePayment(AutoInvoiceCommon, AccountPaymentCommon):
+class TestAutoInvoiceOnlinePayment(OnlinePaymentCommon):
     """A real payment transaction, post-processed by Odoo (sale + account_payment), never action_confirm."""
-
-    def _signed_quotation_to_pay(self, prepayment, **values):
-        order = self._create_quotation(
-            lines=[(self.service, 2.0)], require_payment=True, prepayment_percent=prepayment, **values
-        )
-        self._sign_in_backend(order)
-        self.assertEqual((order.state, order.auto_invoice_state), ("sent", "pending"))
-        return order
-
-    def _pay(self, order, amount):
-        transaction = self._create_transaction(
-            flow="redirect",
-            sale_order_ids=[order.id],
-            state="done",
-            amount=amount,
-            currency_id=order.currency_id.id,
-            partner_id=order.partner_id.id,
-            reference=f"{order.name}-{amount}",
-        )
-        with mute_logger("odoo.addons.sale.models.payment_transaction"):
-            transaction._post_process()
-        return transaction
-
-    def _set_automatic_invoice(self, enabled):
-        # As Settings do: the parameter is removed when the option is off.
-        self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", enabled)
-
-    def assertPaymentMatched(self, invoice, transaction):
-        receivable = transaction.payment_id.move_id.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable"
-        )
-        self.assertTrue(receivable.reconciled or receivable.matched_debit_ids, "the payment is matched")
-        self.assertIn(invoice, receivable.matched_debit_ids.debit_move_id.move_id, "with the auto-invoice")
 
     def test_prepayment_then_reviewed_draft_is_matched_when_sent(self):
         for automatic_invoice in (False, True):

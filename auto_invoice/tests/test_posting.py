@@ -1,12 +1,10 @@
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
-from odoo.tools import mute_logger
 
-from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 from odoo.addons.mail.tests.common import MockEmail
 
-from .common import AutoInvoiceCommon
+from .common import AutoInvoiceCommon, OnlinePaymentCommon
 
 
 @tagged("post_install", "-at_install")
@@ -126,44 +124,12 @@ class TestAutoInvoicePostingRights(AutoInvoiceCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestAutoInvoicePostingPayment(AutoInvoiceCommon, AccountPaymentCommon, MockEmail):
+class TestAutoInvoicePostingPayment(OnlinePaymentCommon, MockEmail):
     """However an automatic invoice is posted, it ends matched with the online payment; only its Post and Send
     policy (or a person) sends it. Real transactions through Odoo's post-processing."""
 
-    def _signed_quotation_to_pay(self, prepayment, **values):
-        order = self._create_quotation(
-            lines=[(self.service, 2.0)], require_payment=True, prepayment_percent=prepayment, **values
-        )
-        self._sign_in_backend(order)
-        self.assertEqual(order.auto_invoice_state, "pending")
-        return order
-
-    def _pay(self, order, amount):
-        transaction = self._create_transaction(
-            flow="redirect",
-            sale_order_ids=[order.id],
-            state="done",
-            amount=amount,
-            currency_id=order.currency_id.id,
-            partner_id=order.partner_id.id,
-            reference=f"{order.name}-{amount}",
-        )
-        with mute_logger("odoo.addons.sale.models.payment_transaction"):
-            transaction._post_process()
-        return transaction
-
-    def _set_automatic_invoice(self, enabled):
-        # as Settings do: the parameter is removed when the option is off (Odoo's send cron only asks if it is set)
-        self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", enabled)
-
     def _emails_to_customer(self):
         return [mail for mail in self._mails if self.invoice_address.email in str(mail["email_to"])]
-
-    def assertPaymentMatched(self, invoice, transaction):
-        receivable = transaction.payment_id.move_id.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable"
-        )
-        self.assertIn(invoice, receivable.matched_debit_ids.debit_move_id.move_id, "the payment is matched with it")
 
     # --- 9: the Post policy posts, it does not send ----------------------------------------------------------------
 

@@ -4,13 +4,11 @@ import re
 
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
 
-from odoo.addons.account_payment.tests.common import AccountPaymentCommon
-from odoo.addons.auto_invoice.tests.common import AutoInvoiceCommon
+from odoo.addons.auto_invoice.tests.common import OnlinePaymentCommon
 
 
-class LoyaltyCommon(AutoInvoiceCommon, AccountPaymentCommon):
+class LoyaltyCommon(OnlinePaymentCommon):
     """A quotation with a 10 % promotion, applied as the customer sees it."""
 
     @classmethod
@@ -58,20 +56,6 @@ class TestAutoInvoiceLoyalty(LoyaltyCommon):
         self._sign_in_backend(order)
         self.assertEqual(order.auto_invoice_state, "pending")
         return order
-
-    def _pay(self, order, amount):
-        transaction = self._create_transaction(
-            flow="redirect",
-            sale_order_ids=[order.id],
-            state="done",
-            amount=amount,
-            currency_id=order.currency_id.id,
-            partner_id=order.partner_id.id,
-            reference=f"{order.name}-{amount}",
-        )
-        with mute_logger("odoo.addons.sale.models.payment_transaction"):
-            transaction._post_process()
-        return transaction
 
     def _assert_confirmed_as_signed(self, order, signed_total):
         self.assertEqual(order.state, "sale", "the payment confirmed the order")
