@@ -33,6 +33,16 @@ class DepositCommon(AutoInvoiceCommon):
         order.action_cancel()  # as a manager: cancelling takes billing rights when a draft invoice is open
         order.with_user(self.salesman).action_draft()
 
+    def _deposit_signed_twice(self):
+        """A 30 % deposit quotation signed, its deposit posted, reset to quotation and signed again."""
+        order = self._deposit_quotation()
+        self._sign_in_backend(order)
+        deposit = order.auto_invoice_id
+        deposit.action_post()
+        self._reset_to_quotation(order)
+        self._sign_in_backend(order)
+        return order, deposit
+
     def _live_invoices(self, order):
         return order.invoice_ids.filtered(lambda move: move.state != "cancel")
 
@@ -64,24 +74,13 @@ class TestAutoInvoiceDeposit(DepositCommon):
     # --- 2: signing again after a reset ---------------------------------------------------------------------------
 
     def test_signing_again_bills_no_second_deposit(self):
-        order = self._deposit_quotation()
-        self._sign_in_backend(order)
-        deposit = order.auto_invoice_id
-        deposit.action_post()
-        self._reset_to_quotation(order)
-
-        self._sign_in_backend(order)
+        order, deposit = self._deposit_signed_twice()
 
         self.assertNothingBilledAgain(order, deposit)
         self.assertAlmostEqual(self._billed(order), order.amount_total * 0.3, places=2, msg="30 %, not 60 %")
 
     def test_cancelling_the_deposit_an_acceptance_relied_on_lets_it_be_retried(self):
-        order = self._deposit_quotation()
-        self._sign_in_backend(order)
-        deposit = order.auto_invoice_id
-        deposit.action_post()
-        self._reset_to_quotation(order)
-        self._sign_in_backend(order)
+        order, deposit = self._deposit_signed_twice()
         self.assertNothingBilledAgain(order, deposit)
 
         deposit.button_draft()
