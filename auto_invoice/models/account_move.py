@@ -317,6 +317,16 @@ class AccountMove(models.Model):
             return "auto_invoice.report_invoice_document"
         return super()._get_name_invoice_report()
 
+    def _auto_invoice_billing_kind(self):
+        """What this customer invoice bills of its quotation, for its title and texts: "deposit" (Odoo's down payment
+        invoice), "final" (it deducts down payments already invoiced) or "full"."""
+        self.ensure_one()
+        if self._is_downpayment():
+            return "deposit"
+        if self.invoice_line_ids.filtered(lambda line: line.is_downpayment and line.display_type == "product"):
+            return "final"
+        return "full"
+
     def _auto_invoice_report_acceptance(self):
         """The acceptance shown on the branded invoice, in sudo: the customer renders it on the portal, and the
         acceptance is internal. Only what the customer gave is printed (their name, the date, their signature)."""
