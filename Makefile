@@ -26,7 +26,8 @@ bench:  ## Odoo's own flow vs auto_invoice over HTTP (time, queries, RSS), then 
 run:  ## Odoo on 127.0.0.1:8069 with a quotation waiting for signature
 	scripts/run.sh
 
-lint: setup  ## pre-commit on all files: ruff, pylint-odoo, OCA's Odoo checks, prettier, README up to date
+lint:  ## pre-commit on all files: ruff, pylint-odoo, OCA's Odoo checks, prettier, README up to date
+	scripts/setup.sh --lint
 	PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
 pot:  ## Refresh auto_invoice/i18n/auto_invoice.pot (installs the addon on a throwaway database)

