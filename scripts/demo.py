@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 
 from odoo_client import MailSink, OdooClient, OdooError, add_server_arguments, signature_png
-from seed import COMPANY, CUSTOMER, CUSTOMER_EMAIL, SIGNER, brand, seed
+from seed import COMPANY, CUSTOMER, CUSTOMER_EMAIL, CUSTOMER_REFERENCE, SIGNER, brand, seed
 
 
 class Demo:
@@ -55,7 +55,8 @@ class Demo:
         self.log(
             f"a. company '{COMPANY}' (id {self.data.company_id}) set up as admin's company; customer "
             f"'{CUSTOMER}' <{CUSTOMER_EMAIL}>; products 'Onboarding workshop' (service, invoiced on "
-            f"order) and 'Welcome kit' (consumable, invoiced on delivery); branded invoice design selected"
+            f"order) and 'Welcome kit' (consumable, invoiced on delivery); branded design selected, with the demo's own "
+            f"logo and a bank account"
         )
 
     def create_quotation(self):
@@ -64,6 +65,7 @@ class Demo:
             "create",
             {
                 "partner_id": self.customer_id,
+                "client_order_ref": CUSTOMER_REFERENCE,
                 "require_signature": True,
                 "require_payment": False,
                 **(
@@ -112,10 +114,46 @@ class Demo:
         order = self.read_one("sale.order", self.order_id, ["state", "signed_by"])
         if order["state"] != "sale":
             raise OdooError(f"order {self.order_name} is '{order['state']}' after signing, expected 'sale'")
+        path, message = self.mail.wait_for(
+            lambda m: self.order_name in str(m["subject"]) and CUSTOMER_EMAIL in str(m["to"]), "confirmation email"
+        )
+        (self.out / "confirmation.eml").write_bytes(path.read_bytes())
         self.log(
             f"d. signed anonymously as '{order['signed_by']}' via POST /my/orders/{self.order_id}/accept; "
-            f"order {self.order_name} is now '{order['state']}'"
+            f"order {self.order_name} is now '{order['state']}'; the customer got '{message['subject']}' "
+            f"(saved {os.path.relpath(self.out / 'confirmation.eml')})"
         )
+
+    def keep_signed_documents(self):
+        """The PDF the customer signed (the acceptance's evidence) and the certificate of acceptance."""
+        self.run_cron("ir_cron_acceptance_certificate")  # renders certificates after the signing request
+        acceptance = self.rpc(
+            "sale.order.acceptance",
+            "search_read",
+            [("order_id", "=", self.order_id)],
+            fields=["name", "document_id", "certificate_id", "document_sha256"],
+        )[0]
+        saved = []
+        for field, file_name, needles in (
+            ("document_id", "signed_quotation.pdf", [COMPANY, self.order_name]),
+            ("certificate_id", "certificate.pdf", [COMPANY, acceptance["name"], SIGNER]),
+        ):
+            if not acceptance[field]:
+                raise OdooError(f"acceptance {acceptance['name']} has no {field}")
+            content = self.client.get(f"/web/content/{acceptance[field][0]}?download=true").content
+            check_pdf(content, file_name, needles)
+            (self.out / file_name).write_bytes(content)
+            saved.append(os.path.relpath(self.out / file_name))
+        self.log(
+            f"d2. acceptance {acceptance['name']}: the signed quotation (SHA-256 {acceptance['document_sha256'][:12]}…) "
+            f"and its certificate saved as {' and '.join(saved)}"
+        )
+
+    def run_cron(self, xmlid):
+        cron = self.rpc(
+            "ir.model.data", "search_read", [("module", "=", "auto_invoice"), ("name", "=", xmlid)], fields=["res_id"]
+        )[0]["res_id"]
+        self.rpc("ir.cron", "method_direct_trigger", [cron])
 
     def show_invoice(self):
         if "auto_invoice_id" not in self.rpc("sale.order", "fields_get", ["auto_invoice_id"]):
@@ -202,13 +240,7 @@ class Demo:
         # Back-date the sending instead of waiting: the cadence counts from sign_reminder_sent_on.
         earlier = datetime.strptime(sent_on, "%Y-%m-%d %H:%M:%S") - timedelta(days=days)
         self.rpc("sale.order", "write", [order_id], {"sign_reminder_sent_on": earlier.strftime("%Y-%m-%d %H:%M:%S")})
-        cron = self.rpc(
-            "ir.model.data",
-            "search_read",
-            [("module", "=", "auto_invoice"), ("name", "=", "ir_cron_sign_reminder")],
-            fields=["res_id"],
-        )[0]["res_id"]
-        self.rpc("ir.cron", "method_direct_trigger", [cron])
+        self.run_cron("ir_cron_sign_reminder")
         path, message = self.mail.wait_for(
             lambda m: "Reminder" in str(m["subject"]) and order["name"] in str(m["subject"]), "reminder email"
         )
@@ -270,6 +302,7 @@ def main():
             print(f"portal: {demo.portal_url()}", flush=True)
             return
         demo.sign()
+        demo.keep_signed_documents()
         demo.show_invoice()
         demo.confirm_and_send()
         attachment = demo.download_pdf()

@@ -5,11 +5,19 @@ and its sales journal; seed() names it, gives the admin an email, creates a cust
 every link Odoo renders (emails, wkhtmltopdf's assets) point at the server the client talks to.
 """
 
+import base64
+import io
 from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFont
 
 from odoo_client import OdooError
 
 COMPANY = "Auto Invoice Demo Inc."
+BANK_ACCOUNT = "US12 3456 0000 7890 1234 56"
+CUSTOMER_REFERENCE = "PO-2026-118"
+PRIMARY, SECONDARY = "#1F4E79", "#E08A1E"
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"  # Debian's fonts-dejavu-core (make setup)
 CUSTOMER = "Acme Corporation"
 CUSTOMER_EMAIL = "jane.doe@acme.example"
 SIGNER = "Jane Doe"
@@ -75,16 +83,44 @@ def seed(client):
     return SalesData(company_id, customer_id, service_id, goods_id)
 
 
+def demo_logo():
+    """The demo company's logo, drawn here (never Odoo's placeholder): a monogram and the name, as a PNG in base64."""
+    image = Image.new("RGBA", (640, 160), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 160, 160), radius=32, fill=PRIMARY)
+    draw.rectangle((40, 124, 120, 134), fill=SECONDARY)
+    draw.text((80, 74), "AI", font=ImageFont.truetype(FONT, 76), fill="white", anchor="mm")
+    draw.text((188, 52), "Auto Invoice", font=ImageFont.truetype(FONT, 52), fill=PRIMARY, anchor="lm")
+    draw.text((190, 116), "DEMO INC.", font=ImageFont.truetype(FONT, 34), fill=SECONDARY, anchor="lm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def add_bank_account(client, company_id):
+    """The company's bank account, so that invoices say where to pay (Odoo prints it with the payment reference)."""
+    partner_id = client.read_one("res.company", company_id, ["partner_id"])["partner_id"][0]
+    bank_id = client.rpc("res.bank", "create", {"name": "Bay Commerce Bank", "bic": "BAYCUS6S"})
+    client.rpc(
+        "res.partner.bank",
+        "create",
+        {"acc_number": BANK_ACCOUNT, "partner_id": partner_id, "bank_id": bank_id, "allow_out_payment": True},
+    )
+
+
 def brand(client, company_id):
-    """Select auto_invoice's branded invoice design for the company, in its colours, with an intro and a closing."""
+    """Select auto_invoice's branded design for the company, with a logo, its colours, a bank account, intros and
+    a closing."""
+    add_bank_account(client, company_id)
     client.rpc(
         "res.company",
         "write",
         [company_id],
         {
+            "logo": demo_logo(),
             "auto_invoice_report_design": "auto_invoice",
-            "primary_color": "#1F4E79",
-            "secondary_color": "#E08A1E",
+            "primary_color": PRIMARY,
+            "secondary_color": SECONDARY,
             "auto_invoice_invoice_intro": "<p>Thank you for choosing us. This invoice bills the quotation you "
             "signed.</p>",
             "auto_invoice_invoice_closing": "<p>Questions about this invoice? Reply to its email: we answer within "

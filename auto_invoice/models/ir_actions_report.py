@@ -1,12 +1,23 @@
 import lxml.html
 
 from odoo import models
+from odoo.exceptions import UserError
 
 # Debian's wkhtmltopdf (unpatched Qt) draws web fonts as outlines, without a text layer: a system font stays text.
 UNPATCHED_FONT_STYLE = (
     ".o_auto_invoice_in_body, .o_auto_invoice_in_body * { font-family: 'DejaVu Sans', sans-serif !important; }"
 )
 CLASS_XPATH = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
+# What the customer holds besides invoices: the quotation they sign and the certificate of its acceptance.
+CUSTOMER_DOCUMENTS = {
+    "sale.report_saleorder",
+    "sale.report_saleorder_pro_forma",
+    "auto_invoice.report_acceptance_certificate",
+    "auto_invoice.report_invoice_preview",
+}
+# Top and bottom margins (mm) where the engine draws no header or footer: the paper format reserves ~5 cm for them.
+UNPATCHED_MARGIN_TOP = 10
+UNPATCHED_MARGIN_BOTTOM = 12
 
 
 class IrActionsReport(models.Model):
@@ -14,19 +25,44 @@ class IrActionsReport(models.Model):
 
     def _prepare_html(self, html, report_model=False):
         # Odoo hands each document's header and footer to wkhtmltopdf's --header-html/--footer-html, which a build on
-        # unpatched Qt (Debian's) ignores: an invoice would lose its company block and footer. There, they go into the
-        # document's body instead, in a font that stays text. Invoices only; the branded design places its own.
-        if self._auto_invoice_needs_body_header_footer(html):
+        # unpatched Qt (Debian's) ignores: a customer document would lose its company block and footer, and open on
+        # the blank band the paper format keeps for them. There, they go into the document's body instead, in a font
+        # that stays text, and the margins shrink to the page's. The branded designs place their own.
+        unpatched = self._auto_invoice_is_customer_document() and not self.env.company._auto_invoice_engine_is_patched()
+        if unpatched and "o_auto_invoice_report" not in (html if isinstance(html, str) else html.decode()):
             html = self._auto_invoice_header_footer_in_body(html)
-        return super()._prepare_html(html, report_model=report_model)
+        result = super()._prepare_html(html, report_model=report_model)
+        if unpatched and result:
+            result[4].update(
+                {
+                    "data-report-margin-top": UNPATCHED_MARGIN_TOP,
+                    "data-report-header-spacing": 0,
+                    "data-report-margin-bottom": UNPATCHED_MARGIN_BOTTOM,
+                }
+            )
+        return result
 
-    def _auto_invoice_needs_body_header_footer(self, html):
-        return (
-            len(self) == 1
-            and self.is_invoice_report
-            and "o_auto_invoice_report" not in (html if isinstance(html, str) else html.decode())
+    def _run_wkhtmltopdf(self, bodies, report_ref=False, *args, **kwargs):
+        # Odoo itself refuses several documents in one PDF on unpatched Qt, with a message no user can act on.
+        report = self._get_report(report_ref) if report_ref else self
+        if (
+            len(bodies) > 1
+            and report._auto_invoice_is_customer_document()
             and not self.env.company._auto_invoice_engine_is_patched()
-        )
+        ):
+            raise UserError(
+                self.env._(
+                    "This server's wkhtmltopdf (built on unpatched Qt) prints one document at a time: print these "
+                    "%(count)s documents one at a time, or ask your administrator to install wkhtmltopdf built on "
+                    "patched Qt, as Odoo recommends.",
+                    count=len(bodies),
+                )
+            )
+        return super()._run_wkhtmltopdf(bodies, report_ref, *args, **kwargs)
+
+    def _auto_invoice_is_customer_document(self):
+        """Whether this report prints a document the customer holds: an invoice, a quotation, a certificate."""
+        return len(self) == 1 and (self.is_invoice_report or self.report_name in CUSTOMER_DOCUMENTS)
 
     def _auto_invoice_header_footer_in_body(self, html):
         """Each document's header becomes the top of its body, and its footer the bottom."""

@@ -60,10 +60,11 @@ class ResCompany(models.Model):
             ("standard", "Odoo's standard design"),
             ("auto_invoice", "Branded (Invoice on Signature)"),
         ],
-        string="Customer Invoice Design",
+        string="Quotation and Invoice Design",
         default="standard",
         required=True,
-        help="The design of the customer invoice PDF: printed, attached by Send, shown on the customer portal.",
+        help="The design of the quotation the customer signs and of the customer invoice PDFs: printed, attached to "
+        "their emails, shown on the customer portal.",
     )
     auto_invoice_invoice_intro = fields.Html(
         string="Invoice Introduction",

@@ -14,3 +14,4 @@ from . import test_deposit
 from . import test_signed_content
 from . import test_stock
 from . import test_posting
+from . import test_documents

@@ -1,0 +1,170 @@
+import os
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from unittest.mock import patch
+
+from PIL import Image
+
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.base.models import ir_actions_report as report_module
+
+from .common import AutoInvoiceCommon
+from .test_branding import pdf_pages
+
+# The engine make setup installs (the official build on patched Qt, first on PATH) and Debian's package.
+PATCHED_ENGINE = "/usr/local/bin/wkhtmltopdf"
+DEBIAN_ENGINE = "/usr/bin/wkhtmltopdf"
+
+
+@contextmanager
+def wkhtmltopdf_engine(path):
+    """Odoo renders with the wkhtmltopdf at `path`: Odoo's own detection (`_wkhtml`) run on that binary alone."""
+    with patch.dict(os.environ, {"PATH": os.path.dirname(path)}):
+        info = report_module._wkhtml.__wrapped__()
+    if info.bin != path or info.state != "ok":
+        raise AssertionError(f"no working wkhtmltopdf at {path} (make setup installs both)")
+    with patch.object(report_module, "_wkhtml", return_value=info):
+        yield info
+
+
+def first_ink(pdf, page=1):
+    """Where the first non-white pixel row of `page` is, as a fraction of the page's height (pdftoppm)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder, "document.pdf")
+        source.write_bytes(pdf)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "40",
+                "-gray",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-singlefile",
+                "-png",
+                source,
+                Path(folder, "page"),
+            ],
+            check=True,
+        )
+        image = Image.open(Path(folder, "page.png")).convert("L")
+    width, height = image.size
+    pixels = image.load()
+    for row in range(height):
+        if any(pixels[column, row] < 200 for column in range(width)):
+            return row / height
+    return 1.0
+
+
+class DocumentsCommon(AutoInvoiceCommon):
+    """What the customer holds, as wkhtmltopdf renders it: the quotation they sign, the full, deposit and final
+    invoices, and the certificate of acceptance, in Odoo's design and in the branded one."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.write(
+            {
+                "name": "Brightline Studio",
+                "street": "12 Harbour Road",
+                "city": "Antwerp",
+                "phone": "+32 2 555 0100",
+                "email": "hello@brightline.example",
+                "external_report_layout_id": cls.env.ref("web.external_layout_standard").id,
+            }
+        )
+        cls.order = cls._create_quotation(lines=[(cls.service, 2.0)])
+        cls.order.with_user(cls.salesman).write({"signature": cls.signature, "signed_by": "Ada Lovelace"})
+        cls.invoice = cls.order.auto_invoice_id
+        cls.invoice.action_post()
+
+        cls.deposit_order = cls._create_quotation(
+            lines=[(cls.service, 2.0)], auto_invoice_amount="percentage", auto_invoice_deposit_percentage=30.0
+        )
+        cls.deposit_order.with_user(cls.salesman).write({"signature": cls.signature, "signed_by": "Ada Lovelace"})
+        cls.deposit_invoice = cls.deposit_order.auto_invoice_id
+        cls.deposit_invoice.action_post()
+        cls.final_invoice = cls.deposit_order._create_invoices(final=True)
+        cls.final_invoice.action_post()
+
+    def _render(self, report, records):
+        pdf, report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report, records.ids)
+        )
+        self.assertEqual(report_type, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF-"), "wkhtmltopdf rendered a real PDF")
+        return pdf
+
+    def _documents(self):
+        """(label, PDF, what its text must name) for each document the customer holds."""
+        acceptance = self.order.acceptance_ids
+        return [
+            (
+                "quotation",
+                self.order.with_context(force_report_rendering=True)._auto_invoice_render_quotation_pdf(),
+                [self.order.name, "Website design"],
+            ),
+            ("invoice", self._render("account.account_invoices", self.invoice), [self.invoice.name]),
+            ("deposit", self._render("account.account_invoices", self.deposit_invoice), [self.deposit_invoice.name]),
+            ("final", self._render("account.account_invoices", self.final_invoice), [self.final_invoice.name]),
+            (
+                "certificate",
+                self._render("auto_invoice.action_report_acceptance_certificate", acceptance),
+                [acceptance.name, "Ada Lovelace"],
+            ),
+        ]
+
+    def assertProfessional(self, engine):
+        """Each document names its sender, has a text layer, and starts at the top of its first page."""
+        for design in ("standard", "auto_invoice"):
+            self.company.auto_invoice_report_design = design
+            for label, pdf, names in self._documents():
+                with self.subTest(engine=engine, design=design, document=label):
+                    text = "\n".join(pdf_pages(pdf))
+                    for expected in ["Brightline Studio", "12 Harbour Road", *names]:
+                        self.assertIn(expected, text, "the sender and the document, as text")
+                    self.assertLess(first_ink(pdf), 0.1, "no blank band: the first ink is in the top tenth")
+
+
+@tagged("post_install", "-at_install")
+class TestAutoInvoiceDocumentsPatchedEngine(DocumentsCommon, HttpCase):
+    """The engine make setup installs and Odoo asks for: wkhtmltopdf on patched Qt."""
+
+    def test_documents_name_their_sender_with_text_and_no_blank_band(self):
+        with wkhtmltopdf_engine(PATCHED_ENGINE) as engine:
+            self.assertTrue(engine.is_patched_qt)
+            self.assertProfessional("patched")
+
+    def test_several_invoices_print_as_one_pdf(self):
+        invoices = self.invoice | self.deposit_invoice | self.final_invoice
+        for design in ("standard", "auto_invoice"):
+            self.company.auto_invoice_report_design = design
+            with self.subTest(design=design), wkhtmltopdf_engine(PATCHED_ENGINE):
+                text = "\n".join(pdf_pages(self._render("account.account_invoices", invoices)))
+                for invoice in invoices:
+                    self.assertIn(invoice.name, text, "every invoice is in the one PDF")
+
+
+@tagged("post_install", "-at_install")
+class TestAutoInvoiceDocumentsDebianEngine(DocumentsCommon, HttpCase):
+    """Debian's wkhtmltopdf package (unpatched Qt: no header or footer documents, web fonts without a text layer),
+    which a business may still run: the same documents, pointed to that binary explicitly."""
+
+    def test_documents_name_their_sender_with_text_and_no_blank_band(self):
+        with wkhtmltopdf_engine(DEBIAN_ENGINE) as engine:
+            self.assertFalse(engine.is_patched_qt)
+            self.assertProfessional("debian")
+
+    def test_several_invoices_get_a_clear_message(self):
+        invoices = self.invoice | self.deposit_invoice
+        with wkhtmltopdf_engine(DEBIAN_ENGINE), self.assertRaisesRegex(UserError, "one at a time"):
+            self._render("account.account_invoices", invoices)
