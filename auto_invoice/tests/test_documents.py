@@ -1,3 +1,4 @@
+import hashlib
 import os
 import subprocess
 import tempfile
@@ -143,6 +144,19 @@ class TestAutoInvoiceDocumentsPatchedEngine(DocumentsCommon, HttpCase):
         with wkhtmltopdf_engine(PATCHED_ENGINE) as engine:
             self.assertTrue(engine.is_patched_qt)
             self.assertProfessional("patched")
+
+    def test_signed_quotation_is_the_branded_pdf_its_hash_covers(self):
+        self.company.auto_invoice_report_design = "auto_invoice"
+        order = self._create_quotation(lines=[(self.service, 1.0)])
+        with wkhtmltopdf_engine(PATCHED_ENGINE):
+            order.with_context(force_report_rendering=True).with_user(self.salesman).write(
+                {"signature": self.signature, "signed_by": "Ada Lovelace"}
+            )
+        document = order.acceptance_ids.document_id.raw
+        self.assertEqual(order.acceptance_ids.document_sha256, hashlib.sha256(document).hexdigest())
+        text = "\n".join(pdf_pages(document))
+        for expected in ("Brightline Studio", "12 Harbour Road", order.name, "PO-4711", "Accepted by Ada Lovelace"):
+            self.assertIn(expected, text, "the signed PDF is the branded quotation")
 
     def test_several_invoices_print_as_one_pdf(self):
         invoices = self.invoice | self.deposit_invoice | self.final_invoice
