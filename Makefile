@@ -47,5 +47,5 @@ screenshots:  ## README screenshots in docs/screenshots/ (headless Chromium on a
 	scripts/screenshots.sh
 
 .PHONY: docs-images
-docs-images:  ## Page images of the branded invoice and of the emails in docs/branding/ (real renders, fresh database)
+docs-images:  ## Images of every customer-facing document, email and portal page in docs/branding/ (real renders, fresh database)
 	scripts/docs_images.sh

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Page images of the branded invoice and of the emails, for the README (run by scripts/docs_images.sh).
+"""Images of everything the customer holds, for the README and docs/ (run by scripts/docs_images.sh).
 
-After scripts/demo.py has run on the server (branded design selected, quotation emailed, signed, invoice sent):
-the demo's invoice PDF (short), a posted invoice of 55 lines in euros (long), rendered by the server's wkhtmltopdf
-and rasterised by pdftoppm; the quotation and invoice emails as the SMTP sink received them, screenshot by headless
+After scripts/demo.py has run on the server (branded design selected, quotation emailed, signed, invoice sent, an
+unsigned quotation reminded): the signed quotation, the certificate of acceptance and the invoice the demo saved; a
+deposit invoice and the final invoice after it; a posted invoice of 55 lines in euros (long), all rendered by the
+server's wkhtmltopdf and rasterised by pdftoppm; the four emails (quotation, reminder, signature confirmation,
+invoice) as the SMTP sink received them, and the portal page before and after signing, screenshot by headless
 Chromium. Each PDF's text layer is checked with pdftotext first: the images show real renders, never a mock-up.
 """
 
@@ -15,9 +17,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PIL import Image
+
 from demo import check_pdf
-from odoo_client import OdooClient, OdooError, add_server_arguments
-from seed import COMPANY, CUSTOMER
+from odoo_client import OdooClient, OdooError, add_server_arguments, signature_png
+from seed import COMPANY, CUSTOMER, SIGNER
 
 LONG_LINES = 55
 
@@ -46,6 +50,78 @@ def long_invoice(client):
     )
     client.rpc("account.move", "action_post", [invoice_id])
     return client.read_one("account.move", invoice_id, ["name", "amount_total"])
+
+
+def deposit_and_final(client):
+    """A quotation with a 30 % deposit, signed on the portal; its deposit invoice posted, then the final invoice
+    (Odoo's Create Invoice, regular) posted too. Returns both invoices' PDFs."""
+    customer = client.rpc("res.partner", "search", [("name", "=", CUSTOMER)], limit=1)
+    service = client.rpc("product.product", "search", [("name", "=", "Onboarding workshop")], limit=1)
+    order_id = client.rpc(
+        "sale.order",
+        "create",
+        {
+            "partner_id": customer[0],
+            "require_signature": True,
+            "require_payment": False,
+            "auto_invoice_amount": "percentage",
+            "auto_invoice_deposit_percentage": 30.0,
+            "order_line": [(0, 0, {"product_id": service[0], "product_uom_qty": 2})],
+        },
+    )
+    client.rpc("sale.order", "action_quotation_sent", [order_id])
+    answer = client.portal_accept(order_id, client.access_token("sale.order", order_id), SIGNER, signature_png())
+    if answer.get("error"):
+        raise OdooError(f"the deposit quotation was not signed: {answer['error']}")
+    deposit_id = client.read_one("sale.order", order_id, ["auto_invoice_id"])["auto_invoice_id"][0]
+    client.rpc("account.move", "action_post", [deposit_id])
+    context = {"active_model": "sale.order", "active_ids": [order_id], "active_id": order_id}
+    wizard = client.rpc("sale.advance.payment.inv", "create", {"advance_payment_method": "delivered"}, context=context)
+    client.rpc("sale.advance.payment.inv", "create_invoices", [wizard], context=context)
+    final_id = max(client.read_one("sale.order", order_id, ["invoice_ids"])["invoice_ids"])
+    client.rpc("account.move", "action_post", [final_id])
+    pdfs = []
+    for invoice_id in (deposit_id, final_id):
+        name = client.read_one("account.move", invoice_id, ["name"])["name"]
+        pdf = client.get(f"/report/pdf/account.report_invoice/{invoice_id}").content
+        check_pdf(pdf, f"invoice {name}", [COMPANY, name])
+        pdfs.append(pdf)
+    return pdfs
+
+
+def side_by_side(images, target, height=900, gap=24):
+    """The README's first picture: images scaled to one height, side by side on a light background."""
+    scaled = []
+    for path in images:
+        image = Image.open(path).convert("RGB")
+        scaled.append(image.resize((round(image.width * height / image.height), height)))
+    sheet = Image.new(
+        "RGB", (sum(image.width for image in scaled) + gap * (len(scaled) + 1), height + 2 * gap), "#E9ECEF"
+    )
+    left = gap
+    for image in scaled:
+        sheet.paste(image, (left, gap))
+        left += image.width + gap
+    sheet.save(target)
+
+
+def page_to_png(url, target, chromium, size="1100,1500"):
+    """A page as an anonymous visitor holding its link sees it, screenshot by headless Chromium."""
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--virtual-time-budget=8000",
+            f"--screenshot={target}",
+            f"--window-size={size}",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def pdf_to_png(pdf, target, pages=None, resolution=70):
@@ -96,9 +172,18 @@ def main():
     client = OdooClient(args.url, args.db)
     client.authenticate(args.login, args.password)
     try:
+        for name, needles in (
+            ("signed_quotation", [COMPANY, "Accepted by"]),
+            ("certificate", [COMPANY, SIGNER]),
+        ):
+            pdf = (args.demo_out / f"{name}.pdf").read_bytes()
+            check_pdf(pdf, name, needles)
+            pdf_to_png(pdf, args.out / name.replace("signed_", ""))
         short = next(args.demo_out.glob("INV_*.pdf"))
         check_pdf(short.read_bytes(), short.name, [COMPANY, "Accepted by"])
         pdf_to_png(short.read_bytes(), args.out / "invoice_short")
+        for name, pdf in zip(("invoice_deposit", "invoice_final"), deposit_and_final(client), strict=True):
+            pdf_to_png(pdf, args.out / name)
 
         invoice = long_invoice(client)
         pdf = client.get(f"/report/pdf/account.report_invoice/{invoice['id']}").content
@@ -116,8 +201,19 @@ def main():
             raise OdooError(f"the invoice of {LONG_LINES} lines fits on {pages} page")
         pdf_to_png(pdf, args.out / "invoice_long", (1, pages))
 
-        for name in ("quotation", "invoice"):
+        for name in ("quotation", "reminder", "confirmation", "invoice"):
             email_to_png(args.demo_out / f"{name}.eml", args.out / f"email_{name}.png", args.chromium)
+
+        signed = client.rpc("sale.order", "search", [("state", "=", "sale")], order="id", limit=1)
+        unsigned = client.rpc("sale.order", "search", [("state", "=", "sent")], order="id desc", limit=1)
+        for name, order_ids in (("portal_before_signing", unsigned), ("portal_after_signing", signed)):
+            if not order_ids:
+                raise OdooError(f"no order for {name}")
+            page_to_png(client.portal_url("sale.order", order_ids[0]), args.out / f"{name}.png", args.chromium)
+        side_by_side(
+            [args.out / "quotation.png", args.out / "invoice_short.png", args.out / "email_invoice.png"],
+            args.out / "handover.png",
+        )
     except (OdooError, StopIteration, subprocess.CalledProcessError, OSError) as exc:
         print(f"docs-images: FAILED: {exc!r}", file=sys.stderr)
         sys.exit(1)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make docs-images: page images of the branded invoice (a short one, one of 55 lines) and of the emails, in
+# make docs-images: images of everything the customer holds (quotation, invoices, certificate, four emails, portal), in
 # docs/branding/, from real renders: a fresh database, the whole demo (scripts/demo.py selects the branded design),
 # then scripts/docs_images.py (pdftoppm for the PDFs, headless Chromium for the emails). Logs and mail land in
 # DOCS_IMAGES_OUT (default /tmp/auto_invoice-docs-images); the database is dropped at the end (KEEP_DB=1 keeps it).
