@@ -409,8 +409,10 @@ class SaleOrderAcceptance(models.Model):
             return ""
         currency = self.order_id.currency_id
         if currency.name != signed.get("currency"):
-            currency = self.env["res.currency"].with_context(active_test=False).search(
-                [("name", "=", signed["currency"])], limit=1
+            currency = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", signed["currency"])], limit=1)
             )
         return format_amount(self.env, float(signed["amount_total"]), currency) if currency else ""
 
