@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tools import float_compare, float_repr
+from odoo.tools import float_compare, float_repr, format_amount, formatLang
 
 from .sale_order import ACCEPTANCE_READERS
 
@@ -29,6 +29,14 @@ class AccountMove(models.Model):
         compute_sudo=True,
         groups="base.group_user",
         help="What this invoice bills differently from the quotation the customer signed; empty when it matches.",
+    )
+
+    auto_invoice_review_status = fields.Char(
+        string="Signed Quotation",
+        compute="_compute_auto_invoice_review_status",
+        compute_sudo=True,
+        groups=ACCEPTANCE_READERS,
+        help="The quotation and acceptance this invoice comes from, for the reviewer, in one sentence.",
     )
 
     # At most one live (not cancelled) automatic invoice per acceptance, whatever process inserts it.
@@ -59,6 +67,19 @@ class AccountMove(models.Model):
             signed = move.auto_invoice_acceptance_id._signed_content()
             move.auto_invoice_differences = "\n".join(move._auto_invoice_compare(signed)) if signed else False
 
+    @api.depends("auto_invoice_acceptance_id", "amount_total", "currency_id")
+    def _compute_auto_invoice_review_status(self):
+        for move in self:
+            acceptance = move.auto_invoice_acceptance_id
+            move.auto_invoice_review_status = acceptance and self.env._(
+                "Matches the quotation the customer signed: %(order)s, %(amount)s, signed by %(signer)s "
+                "(acceptance %(reference)s).",
+                order=acceptance.order_id.name,
+                amount=format_amount(self.env, move.amount_total, move.currency_id),
+                signer=acceptance.signer_name,
+                reference=acceptance.name,
+            )
+
     # === CRUD METHODS === #
 
     @api.model_create_multi
@@ -77,6 +98,18 @@ class AccountMove(models.Model):
         res = super().unlink()
         acceptances._invoice_removed(names, deleted=True)
         return res
+
+    # === MAIL METHODS === #
+
+    def _message_set_main_attachment_id(self, attachments, force=False, filter_xml=True):
+        # The certificate of acceptance posted on an automatic invoice is evidence beside it, not the invoice: the
+        # attachment preview of the draft, which shows the main attachment, never takes it for the invoice.
+        certificates = self.sudo().auto_invoice_acceptance_id.certificate_id
+        if certificates:
+            attachments = attachments.filtered(
+                lambda attachment: attachment.checksum not in certificates.mapped("checksum")
+            )
+        return super()._message_set_main_attachment_id(attachments, force=force, filter_xml=filter_xml)
 
     # === ACTION METHODS === #
 
@@ -238,22 +271,42 @@ class AccountMove(models.Model):
                 )
             )
         amounts = self._auto_invoice_amounts_without(added)
+        signed_currency = self._auto_invoice_signed_currency(signed)
         for field, label in (
             ("amount_untaxed", self.env._("Untaxed amount")),
             ("amount_tax", self.env._("Taxes")),
             ("amount_total", self.env._("Total")),
         ):
-            billed_amount = float_repr(self.currency_id.round(sign * amounts[field]), self.currency_id.decimal_places)
-            if billed_amount != signed[field]:
+            billed = self.currency_id.round(sign * amounts[field])
+            if float_repr(billed, self.currency_id.decimal_places) != signed[field]:
                 differences.append(
                     self.env._(
                         "%(label)s: %(signed)s signed, %(billed)s on the invoice.",
                         label=label,
-                        signed=signed[field],
-                        billed=billed_amount,
+                        signed=format_amount(self.env, float(signed[field]), signed_currency),
+                        billed=format_amount(self.env, billed, self.currency_id),
                     )
                 )
         return differences
+
+    def _auto_invoice_signed_currency(self, signed):
+        """The currency of the `signed` content (this invoice's, unless it was changed since)."""
+        if signed["currency"] == self.currency_id.name:
+            return self.currency_id
+        currencies = self.env["res.currency"].with_context(active_test=False)
+        return currencies.search([("name", "=", signed["currency"])], limit=1) or self.currency_id
+
+    def _auto_invoice_format_price(self, value, digits):
+        """A unit price as a reader reads it, "$ 1,035.00": in this invoice's currency, with the `digits` of prices
+        (which may be more than the currency's)."""
+        currency = self.currency_id
+        amount = formatLang(self.env, value, digits=max(digits, currency.decimal_places))
+        symbol = currency.symbol or currency.name
+        return (
+            f"{symbol}\N{NO-BREAK SPACE}{amount}"
+            if currency.position == "before"
+            else f"{amount}\N{NO-BREAK SPACE}{symbol}"
+        )
 
     def _auto_invoice_amounts_without(self, lines):
         """This invoice's untaxed amount, taxes and total without the product `lines`, as Odoo computes them."""
@@ -280,10 +333,11 @@ class AccountMove(models.Model):
         digits = self.env["decimal.precision"].precision_get
         quantity = sign * sum(line.quantity for line in lines)
         differences = []
-        for name, signed_value, billed_value, precision in (
-            (self.env._("quantity"), signed_line["quantity"], quantity, digits("Product Unit")),
-            (self.env._("unit price"), signed_line["price_unit"], lines[0].price_unit, digits("Product Price")),
-            (self.env._("discount"), signed_line["discount"], lines[0].discount, digits("Discount")),
+        price_text = self._auto_invoice_format_price
+        for name, signed_value, billed_value, precision, is_money in (
+            (self.env._("quantity"), signed_line["quantity"], quantity, digits("Product Unit"), False),
+            (self.env._("unit price"), signed_line["price_unit"], lines[0].price_unit, digits("Product Price"), True),
+            (self.env._("discount"), signed_line["discount"], lines[0].discount, digits("Discount"), False),
         ):
             if float_compare(float(signed_value), billed_value, precision_digits=precision):
                 differences.append(
@@ -291,8 +345,8 @@ class AccountMove(models.Model):
                         "%(line)s: %(what)s %(signed)s signed, %(billed)s on the invoice.",
                         line=label,
                         what=name,
-                        signed=signed_value,
-                        billed=float_repr(billed_value, precision),
+                        signed=price_text(float(signed_value), precision) if is_money else signed_value,
+                        billed=price_text(billed_value, precision) if is_money else float_repr(billed_value, precision),
                     )
                 )
         if any(line.product_uom_id.id != signed_line["uom_id"] for line in lines):

@@ -6,7 +6,7 @@ import unicodedata
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
-from odoo.tools import SQL, split_every, sql
+from odoo.tools import SQL, format_amount, format_date, split_every, sql
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
 
@@ -393,6 +393,28 @@ class SaleOrderAcceptance(models.Model):
             return None
         self.ensure_one()
         return json.loads(self.content_canonical) if self.content_canonical else None
+
+    # === The certificate === #
+
+    def _certificate_when(self, value):
+        """A UTC datetime of this acceptance as the certificate says it, in the language of the environment:
+        ``{"date": "December 2, 2026", "time": "10:14"}``."""
+        return {"date": format_date(self.env, value.date(), date_format="long"), "time": f"{value:%H:%M}"}
+
+    def _certificate_total(self):
+        """The total of the signed content, formatted in its currency ("$ 3,360.00"), or "" when not recorded."""
+        self.ensure_one()
+        signed = self._signed_content()
+        if not signed or not signed.get("amount_total"):
+            return ""
+        currency = self.order_id.currency_id
+        if currency.name != signed.get("currency"):
+            currency = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", signed["currency"])], limit=1)
+            )
+        return format_amount(self.env, float(signed["amount_total"]), currency) if currency else ""
 
     def _get_report_base_filename(self):
         self.ensure_one()

@@ -252,7 +252,8 @@ class SaleOrder(models.Model):
     # === What the signing page says === #
 
     def _auto_invoice_consent_text(self):
-        """The statement shown next to the signature pad, and stored with the acceptance: it says what is invoiced."""
+        """The statement shown next to the signature pad, and stored with the acceptance: it says what is invoiced
+        and what happens to that invoice, as the policies of the quotation say."""
         self.ensure_one()
         consent = self.env._(
             "By signing, I accept quotation %(order)s from %(company)s for %(amount)s on behalf of %(customer)s, "
@@ -264,14 +265,13 @@ class SaleOrder(models.Model):
         )
         if not self.auto_invoice_on_signature:
             return consent
-        return self.env._(
-            "%(consent)s %(invoice)s is issued at signature.", consent=consent, invoice=self._auto_invoice_amount_text()
-        )
+        return f"{consent} {self._auto_invoice_next_text()}"
 
     def _auto_invoice_signing_terms_sha256(self):
         """The SHA-256 of what the signing page states, whatever its language: the priced content (see
-        `_auto_invoice_priced_content`), the parties and what the signature invoices. The page sends it back with the
-        signature, which is refused when the quotation changed since (`_auto_invoice_signing_terms_refusal`)."""
+        `_auto_invoice_priced_content`), the parties, what the signature invoices and what happens to that invoice
+        (the after-policy, and whether an online payment comes first). The page sends it back with the signature,
+        which is refused when the quotation changed since (`_auto_invoice_signing_terms_refusal`)."""
         self.ensure_one()
         terms = {
             "content_sha256": self._auto_invoice_content_sha256(),
@@ -283,6 +283,8 @@ class SaleOrder(models.Model):
                 self.auto_invoice_amount,
                 float_repr(self.auto_invoice_deposit_percentage, 2),
                 float_repr(self.currency_id.round(self.auto_invoice_deposit_amount), self.currency_id.decimal_places),
+                self.auto_invoice_after,
+                bool(self.require_payment),
             ],
         }
         acceptance_model = self.env["sale.order.acceptance"]
@@ -297,21 +299,114 @@ class SaleOrder(models.Model):
             )
         return None
 
-    def _auto_invoice_amount_text(self):
-        """What the invoice of the signature bills, in the customer's words: "An invoice of $ 1,000.00"."""
+    def _auto_invoice_amount_text(self, policy=None):
+        """What the invoice of the signature bills, in the customer's words: "An invoice of $ 1,000.00", "A deposit
+        invoice of $ 300.00 (30%)".
+
+        :param policy: the record whose policies say it: this order (the default), or its acceptance once signed
+        """
         self.ensure_one()
-        if self.auto_invoice_amount == "percentage":
-            deposit = self.currency_id.round(self.amount_total * self.auto_invoice_deposit_percentage / 100)
+        policy = policy or self
+        if policy.auto_invoice_amount == "percentage":
+            deposit = self.currency_id.round(self.amount_total * policy.auto_invoice_deposit_percentage / 100)
             return self.env._(
-                "A deposit invoice of %(percentage)s%% (%(amount)s)",
-                percentage=float_repr(self.auto_invoice_deposit_percentage, 2).rstrip("0").rstrip("."),
+                "A deposit invoice of %(amount)s (%(percentage)s%%)",
+                percentage=float_repr(policy.auto_invoice_deposit_percentage, 2).rstrip("0").rstrip("."),
                 amount=format_amount(self.env, deposit, self.currency_id),
             )
-        if self.auto_invoice_amount == "fixed":
+        if policy.auto_invoice_amount == "fixed":
             return self.env._(
                 "A deposit invoice of %(amount)s",
-                amount=format_amount(self.env, self.auto_invoice_deposit_amount, self.currency_id),
+                amount=format_amount(self.env, policy.auto_invoice_deposit_amount, self.currency_id),
             )
         return self.env._(
             "An invoice of %(amount)s", amount=format_amount(self.env, self.amount_total, self.currency_id)
         )
+
+    def _auto_invoice_next_text(self, policy=None):
+        """What the signature leads to, true to the policies: "An invoice of $ 1,000.00 will follow: kept as a draft
+        for our review, then sent to you." The signing page, its dialog and the consent stored say it.
+
+        :param policy: as in `_auto_invoice_amount_text`
+        """
+        self.ensure_one()
+        policy = policy or self
+        invoice, after = self._auto_invoice_amount_text(policy), policy.auto_invoice_after
+        if self.require_payment:  # the order is confirmed, and invoiced, by the customer's online payment
+            if after == "send":
+                return self.env._(
+                    "%(invoice)s will be issued once your payment is received, and sent to you by email.",
+                    invoice=invoice,
+                )
+            if after == "post":
+                return self.env._(
+                    "%(invoice)s will be issued once your payment is received, in your customer portal.",
+                    invoice=invoice,
+                )
+            return self.env._(
+                "%(invoice)s will follow once your payment is received: kept as a draft for our review, then sent "
+                "to you.",
+                invoice=invoice,
+            )
+        if after == "send":
+            return self.env._(
+                "%(invoice)s will be issued as soon as you sign, and sent to you by email.", invoice=invoice
+            )
+        if after == "post":
+            return self.env._(
+                "%(invoice)s will be issued as soon as you sign, in your customer portal.", invoice=invoice
+            )
+        return self.env._("%(invoice)s will follow: kept as a draft for our review, then sent to you.", invoice=invoice)
+
+    def _auto_invoice_signing_text(self):
+        """What the quotation's portal page says before the signature: "Signing accepts this quotation. An invoice of
+        $ 1,000.00 will follow: ..."; None when the signature invoices nothing."""
+        self.ensure_one()
+        if not self.auto_invoice_on_signature:
+            return None
+        return self.env._("Signing accepts this quotation. %(next)s", next=self._auto_invoice_next_text())
+
+    def _auto_invoice_signed_outcome(self):
+        """What the signature of this order created and what comes next, for its portal page once signed.
+
+        In sudo: the customer reads neither the acceptance nor a draft invoice; only what the page may say is returned.
+
+        :return: (sentence, the invoice to link to or an empty recordset); None when there is nothing to say
+        """
+        self.ensure_one()
+        order = self.sudo()
+        acceptance, invoice = order.auto_invoice_acceptance_id, order.auto_invoice_id
+        if not acceptance.auto_invoice:
+            return None
+        if acceptance.state == "pending":
+            next_text = self._auto_invoice_next_text(acceptance)
+            return self.env._("Your signature is recorded. %(next)s", next=next_text), invoice.browse()
+        if not invoice:
+            if acceptance.state != "failed":
+                return None  # what it invoices was invoiced already: nothing new to announce
+            return self.env._(
+                "Your order is confirmed. Its invoice will follow: we prepare it, then send it to you."
+            ), invoice
+        amount = format_amount(self.env, invoice.amount_total, invoice.currency_id)
+        kind = "refund" if invoice.move_type == "out_refund" else invoice._auto_invoice_billing_kind()
+        if invoice.state != "posted":
+            document = {
+                "refund": self.env._("A credit note of %(amount)s", amount=amount),
+                "deposit": self.env._("A deposit invoice of %(amount)s", amount=amount),
+            }.get(kind) or self.env._("An invoice of %(amount)s", amount=amount)
+            sentence = self.env._(
+                "Your order is confirmed. %(document)s is kept as a draft for our review, then sent to you.",
+                document=document,
+            )
+            return sentence, invoice.browse()
+        document = {
+            "refund": self.env._("Credit note %(name)s of %(amount)s", name=invoice.name, amount=amount),
+            "deposit": self.env._("Deposit invoice %(name)s of %(amount)s", name=invoice.name, amount=amount),
+        }.get(kind) or self.env._("Invoice %(name)s of %(amount)s", name=invoice.name, amount=amount)
+        if invoice.is_move_sent:
+            sentence = self.env._(
+                "Your order is confirmed. %(document)s is issued and was sent to you by email.", document=document
+            )
+        else:
+            sentence = self.env._("Your order is confirmed. %(document)s is issued.", document=document)
+        return sentence, invoice

@@ -2,6 +2,8 @@ import base64
 import hashlib
 import io
 import json
+import re
+import subprocess
 
 from PIL import Image, ImageDraw
 
@@ -20,6 +22,17 @@ def signature_png():
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+def pdf_pages(pdf):
+    """The text layer of each page of a PDF, as pdftotext (poppler-utils) reads it, blanks normalised."""
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    text = result.stdout.decode().replace("\xa0", " ").replace("\u202f", " ")
+    return [re.sub(r"[ \t]+", " ", page) for page in text.split("\f") if page.strip()]
+
+
+def pdf_text(pdf):
+    return "\n".join(pdf_pages(pdf))
 
 
 def canonical_json(value):
@@ -135,6 +148,20 @@ class AutoInvoiceCommon(AccountTestInvoicingCommon):
                 ],
                 **values,
             }
+        )
+
+    def _accept_on_portal(self, order, user_agent, **params):
+        """Sign `order` through the portal's route as its page does, with the link's token (in an HttpCase)."""
+        return self.make_jsonrpc_request(
+            f"/my/orders/{order.id}/accept",
+            {
+                "access_token": order._portal_ensure_token(),
+                "terms_sha256": order._auto_invoice_signing_terms_sha256(),  # what the page sends back
+                "name": "Ada Lovelace",
+                "signature": self.signature,
+                **params,
+            },
+            headers={"User-Agent": user_agent},
         )
 
     def _sign_in_backend(self, order, user=None):

@@ -1,6 +1,3 @@
-import re
-import subprocess
-
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
@@ -8,18 +5,7 @@ from odoo.tools import format_amount
 
 from odoo.addons.mail.tests.common import MockEmail
 
-from .common import AutoInvoiceCommon
-
-
-def pdf_pages(pdf):
-    """The text layer of each page of a PDF, as pdftotext (poppler-utils) reads it, blanks normalised."""
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
-    text = result.stdout.decode().replace("\xa0", " ").replace("\u202f", " ")
-    return [re.sub(r"[ \t]+", " ", page) for page in text.split("\f") if page.strip()]
-
-
-def pdf_text(pdf):
-    return "\n".join(pdf_pages(pdf))
+from .common import AutoInvoiceCommon, pdf_pages, pdf_text
 
 
 @tagged("post_install", "-at_install")

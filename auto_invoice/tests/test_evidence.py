@@ -1,13 +1,14 @@
 from datetime import timedelta
 
 import psycopg2
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
-from odoo.tools import mute_logger
+from odoo.tools import format_amount, mute_logger
 
 from .common import AutoInvoiceCommon, expected_content_sha256
 
@@ -288,7 +289,58 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
 
         differences = invoice.auto_invoice_differences
         self.assertIn("Website design: quantity 2.00 signed, 3.00 on the invoice.", differences)
-        self.assertIn("Total:", differences)
+        self.assertIn(
+            f"Total: {format_amount(self.env, order.amount_total, order.currency_id)} signed, "
+            f"{format_amount(self.env, invoice.amount_total, invoice.currency_id)} on the invoice.",
+            differences,
+            "amounts with their currency, as the reviewer reads them",
+        )
+
+    def test_review_says_a_changed_price_with_its_currency(self):
+        order = self._signed_order(lines=[(self.service, 1.0)])
+        invoice = order.auto_invoice_id
+
+        invoice.write({"invoice_line_ids": [Command.update(invoice.invoice_line_ids.id, {"price_unit": 1400.0})]})
+
+        self.assertIn(
+            f"Website design: unit price {format_amount(self.env, 1500.0, order.currency_id)} signed, "
+            f"{format_amount(self.env, 1400.0, order.currency_id)} on the invoice.",
+            invoice.auto_invoice_differences,
+        )
+
+    def test_review_banner_names_the_signed_quotation_in_one_sentence(self):
+        order = self._signed_order(lines=[(self.service, 2.0)])
+        invoice = order.auto_invoice_id.with_user(self.billing_user)
+        total = format_amount(self.env, invoice.amount_total, invoice.currency_id)
+
+        self.assertEqual(
+            invoice.auto_invoice_review_status,
+            f"Matches the quotation the customer signed: {order.name}, {total}, signed by Ada Lovelace "
+            f"(acceptance {order.acceptance_ids.name}).",
+        )
+        arch = etree.fromstring(invoice.get_view(view_type="form")["arch"])
+        banner = arch.xpath("//div[hasclass('alert-success')][field[@name='auto_invoice_review_status']]")
+        self.assertTrue(banner, "the banner shows the sentence")
+        self.assertEqual([field.get("name") for field in banner[0].iter("field")], ["auto_invoice_review_status"])
+        self.assertFalse((banner[0].text or "").strip(), "nothing around it to break over several lines")
+
+    def test_certificate_is_not_taken_for_the_invoice_in_the_draft_preview(self):
+        order = self._signed_order(lines=[(self.service, 2.0)])
+        invoice = order.auto_invoice_id
+        acceptance = order.acceptance_ids
+
+        self.assertTrue(acceptance._attach_certificate())
+
+        certificates = invoice.message_ids.attachment_ids.filtered(
+            lambda attachment: attachment.checksum == acceptance.certificate_id.checksum
+        )
+        self.assertTrue(certificates, "the draft carries the certificate in its chatter")
+        self.assertFalse(invoice.message_main_attachment_id, "but the preview does not show it as the invoice")
+        scan = self.env["ir.attachment"].create(
+            {"name": "scan.pdf", "raw": b"%PDF-1.4 scan", "mimetype": "application/pdf"}
+        )
+        invoice.message_post(body="A scan", attachment_ids=scan.ids)
+        self.assertEqual(invoice.message_main_attachment_id, scan, "another document still becomes the main one")
 
     def test_review_names_added_and_missing_lines(self):
         order = self._signed_order(lines=[(self.service, 1.0)])

@@ -1,6 +1,7 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
+from odoo.tools import format_amount
 
 from .common import AutoInvoiceCommon
 
@@ -122,11 +123,12 @@ class TestAutoInvoicePolicies(AutoInvoiceCommon):
             lines=[(self.service, 2.0)], auto_invoice_amount="percentage", auto_invoice_deposit_percentage=30.0
         )
         deposit = order.currency_id.round(order.amount_total * 0.3)
-        self.assertIn("A deposit invoice of 30%", order.auto_invoice_summary)
+        self.assertIn("A deposit invoice of", order.auto_invoice_summary)
+        self.assertIn("(30%)", order.auto_invoice_summary)
         self.assertIn("Keep as Draft for Review", order.auto_invoice_summary)
         consent = order._auto_invoice_consent_text()
-        self.assertIn("A deposit invoice of 30%", consent)
-        self.assertIn(f"{deposit:,.2f}", consent)
+        self.assertIn(f"A deposit invoice of {format_amount(self.env, deposit, order.currency_id)} (30%)", consent)
+        self.assertIn("kept as a draft for our review, then sent to you", consent)
 
         self._sign_in_backend(order)
         self.assertEqual(order.acceptance_ids.consent_text, False, "no portal statement for a backend signature")

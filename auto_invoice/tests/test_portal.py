@@ -1,5 +1,6 @@
 import base64
 import hashlib
+import html
 import io
 import re
 from unittest.mock import patch
@@ -10,7 +11,7 @@ from PIL import Image
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
-from odoo.tools import mute_logger
+from odoo.tools import format_amount, mute_logger
 
 from .common import AutoInvoiceCommon, expected_content_sha256
 
@@ -22,17 +23,7 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
     """The customer signs through the portal's real route, anonymously with the link's token or logged in."""
 
     def _accept(self, order, **params):
-        return self.make_jsonrpc_request(
-            f"/my/orders/{order.id}/accept",
-            {
-                "access_token": order._portal_ensure_token(),
-                "terms_sha256": order._auto_invoice_signing_terms_sha256(),  # what the page sends back
-                "name": "Ada Lovelace",
-                "signature": self.signature,
-                **params,
-            },
-            headers={"User-Agent": USER_AGENT},
-        )
+        return self._accept_on_portal(order, USER_AGENT, **params)
 
     def assertUntouched(self, order):
         self.assertEqual(order.state, "sent")
@@ -103,6 +94,94 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         page = self.url_open(order.get_portal_url()).text
 
         self.assertIn(str(escape(order._auto_invoice_consent_text())), page)
+
+    def _plain(self, text):
+        """`text` as a reader sees it: entities decoded, every run of blanks (no-break spaces too) one space."""
+        return re.sub(r"\s+", " ", html.unescape(text))
+
+    def _page(self, order):
+        """The portal page of `order` as its customer reads it, with the link's token."""
+        return self._plain(self.url_open(order.get_portal_url()).text)
+
+    def _money(self, order, amount):
+        return self._plain(format_amount(self.env, amount, order.currency_id))
+
+    def test_page_says_what_the_signature_leads_to_before_the_dialog(self):
+        for values, expected in (
+            ({}, "An invoice of {total} will follow: kept as a draft for our review, then sent to you."),
+            (
+                {"auto_invoice_after": "post"},
+                "An invoice of {total} will be issued as soon as you sign, in your customer portal.",
+            ),
+            (
+                {"auto_invoice_after": "send"},
+                "An invoice of {total} will be issued as soon as you sign, and sent to you by email.",
+            ),
+            (
+                {"auto_invoice_amount": "percentage", "auto_invoice_deposit_percentage": 30.0},
+                "A deposit invoice of {deposit} (30%) will follow: kept as a draft for our review, then sent to you.",
+            ),
+            (
+                {"require_payment": True, "prepayment_percent": 1.0},
+                "An invoice of {total} will follow once your payment is received: kept as a draft for our review, "
+                "then sent to you.",
+            ),
+        ):
+            with self.subTest(**values):
+                order = self._create_quotation(lines=[(self.service, 2.0)], **values)
+                expected = expected.format(
+                    total=self._money(order, order.amount_total),
+                    deposit=self._money(order, order.currency_id.round(order.amount_total * 0.3)),
+                )
+
+                page = self._page(order)
+
+                self.assertIn("o_auto_invoice_signing_text", page)
+                self.assertIn(f"Signing accepts this quotation. {expected}", page, "before the dialog")
+                consent = re.search(r'<p class="o_auto_invoice_consent">([^<]*)</p>', page).group(1)
+                self.assertTrue(consent.endswith(expected), "the dialog, and the consent recorded, say the same")
+                self.assertNotIn("issued at signature", page)
+
+    def test_page_says_what_the_signature_created_and_what_comes_next(self):
+        for values, expected in (
+            ({}, "Your order is confirmed. An invoice of {total} is kept as a draft for our review, then sent to you."),
+            ({"auto_invoice_after": "post"}, "Your order is confirmed. Invoice {name} of {total} is issued."),
+            (
+                {"auto_invoice_after": "send"},
+                "Your order is confirmed. Invoice {name} of {total} is issued and was sent to you by email.",
+            ),
+            (
+                {"auto_invoice_after": "post", "auto_invoice_amount": "fixed", "auto_invoice_deposit_amount": 500.0},
+                "Your order is confirmed. Deposit invoice {name} of {total} is issued.",
+            ),
+        ):
+            with self.subTest(**values):
+                order = self._create_quotation(lines=[(self.service, 2.0)], **values)
+                self.assertIn("redirect_url", self._accept(order))
+                invoice = self.assertInvoicedOnce(order)
+
+                page = self._page(order)
+
+                total = self._money(order, invoice.amount_total)
+                self.assertIn(expected.format(name=invoice.name, total=total), page)
+                self.assertNotIn("o_auto_invoice_signing_text", page, "signed: no more announcement")
+                if invoice.state == "posted":
+                    link = re.search(r'<a [^>]*o_auto_invoice_outcome_invoice[^>]*href="([^"]*)"', page).group(1)
+                    self.assertTrue(link.startswith(f"/my/invoices/{invoice.id}?"), link)
+                    self.assertEqual(self.url_open(link).status_code, 200, "the customer opens it with that link")
+                else:
+                    self.assertNotIn("o_auto_invoice_outcome_invoice", page, "a draft is not on the portal")
+
+    def test_page_of_a_signed_quotation_waiting_for_its_payment(self):
+        order = self._create_quotation(lines=[(self.service, 2.0)], require_payment=True, prepayment_percent=1.0)
+        self._accept(order)
+        self.assertEqual(order.auto_invoice_state, "pending")
+
+        self.assertIn(
+            f"Your signature is recorded. An invoice of {self._money(order, order.amount_total)} will follow once your "
+            "payment is received",
+            self._page(order),
+        )
 
     def test_signer_name_is_checked_on_the_server(self):
         order = self._create_quotation()

@@ -11,6 +11,10 @@ registry.category("web_tour.tours").add("auto_invoice_portal_sign", {
             expectUnloadPage: true,
         },
         {
+            content: "Before the dialog, the page says what the signature leads to",
+            trigger: ".o_auto_invoice_signing_text:contains(Signing accepts this quotation)",
+        },
+        {
             content: "Accept & Sign",
             trigger: "a:contains(Sign)",
             run: "click",
@@ -34,6 +38,10 @@ registry.category("web_tour.tours").add("auto_invoice_portal_sign", {
         {
             content: "The quotation is accepted",
             trigger: "#quote_content:contains(Thank You)",
+        },
+        {
+            content: "The page says what was created and what comes next",
+            trigger: ".o_auto_invoice_outcome:contains(Your order is confirmed)",
         },
     ],
 });

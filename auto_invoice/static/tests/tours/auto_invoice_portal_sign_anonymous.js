@@ -5,13 +5,19 @@ import {registry} from "@web/core/registry";
 registry.category("web_tour.tours").add("auto_invoice_portal_sign_anonymous", {
     steps: () => [
         {
+            content: "Before the dialog, the page says what the signature leads to",
+            trigger:
+                ".o_auto_invoice_signing_text:contains(Signing accepts this quotation. An invoice of):contains(kept as a draft for our review)",
+        },
+        {
             content: "Accept & Sign (not the header's Sign in: the visitor is anonymous)",
             trigger: "a[data-bs-target='#modalaccept']",
             run: "click",
         },
         {
             content: "The consent statement stands next to the signature pad",
-            trigger: ".modal .o_auto_invoice_consent:contains(By signing, I accept quotation)",
+            trigger:
+                ".modal .o_auto_invoice_consent:contains(By signing, I accept quotation):contains(kept as a draft for our review)",
         },
         {
             content: "Type the signer's name",
@@ -32,6 +38,10 @@ registry.category("web_tour.tours").add("auto_invoice_portal_sign_anonymous", {
         {
             content: "The quotation is accepted",
             trigger: "#quote_content:contains(Thank You)",
+        },
+        {
+            content: "The page says what was created and what comes next",
+            trigger: ".o_auto_invoice_outcome:contains(is kept as a draft for our review, then sent to you)",
         },
     ],
 });
