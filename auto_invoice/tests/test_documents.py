@@ -13,8 +13,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.base.models import ir_actions_report as report_module
 
-from .common import AutoInvoiceCommon
-from .test_branding import pdf_pages
+from .common import AutoInvoiceCommon, pdf_pages
 
 # The engine make setup installs (the official build on patched Qt, first on PATH) and Debian's package.
 PATCHED_ENGINE = "/usr/local/bin/wkhtmltopdf"
