@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
@@ -390,3 +392,18 @@ class AccountMove(models.Model):
     def _auto_invoice_mail_template(self):
         """The branded invoice email, when the data still has it (a user may delete mail templates)."""
         return self.env.ref("auto_invoice.mail_template_invoice", raise_if_not_found=False)
+
+    def _auto_invoice_email_text(self):
+        """The invoice email's sentence on what this invoice bills (the whole quotation, a deposit, the rest after
+        deposits), from the company's texts, its placeholders filled in bold."""
+        self.ensure_one()
+        text = self.company_id._auto_invoice_email_text(self._auto_invoice_billing_kind())
+        order = self._auto_invoice_report_acceptance().order_id
+        values = {
+            "{invoice}": self.name,
+            "{order}": order.name or self.invoice_origin or "",
+            "{amount}": format_amount(self.env, self.amount_total, self.currency_id),
+        }
+        for placeholder, value in values.items():
+            text = text.replace(placeholder, Markup("<strong>%s</strong>") % value)
+        return text

@@ -1,4 +1,7 @@
+from markupsafe import Markup
+
 from odoo import fields, models
+from odoo.tools import is_html_empty
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES
 
@@ -113,3 +116,49 @@ class ResCompany(models.Model):
         from odoo.addons.base.models.ir_actions_report import _wkhtml  # noqa: PLC0415 (keeps this block apart)
 
         return _wkhtml().is_patched_qt
+
+    # === Invoice email texts === #
+
+    auto_invoice_email_text_full = fields.Html(
+        string="Invoice Email: Whole Quotation",
+        translate=True,
+        help="What the invoice email says of an invoice that bills the whole signed quotation, in the customer's "
+        "language. Placeholders: {invoice}, {order}, {amount}. Empty: the default text.",
+    )
+    auto_invoice_email_text_deposit = fields.Html(
+        string="Invoice Email: Deposit",
+        translate=True,
+        help="What the invoice email says of a deposit (down payment) invoice, in the customer's language. "
+        "Placeholders: {invoice}, {order}, {amount}. Empty: the default text.",
+    )
+    auto_invoice_email_text_final = fields.Html(
+        string="Invoice Email: Rest After Deposits",
+        translate=True,
+        help="What the invoice email says of the final invoice, which bills the rest after the deposits, in the "
+        "customer's language. Placeholders: {invoice}, {order}, {amount}. Empty: the default text.",
+    )
+
+    def _auto_invoice_email_text(self, kind):
+        """The invoice email's sentence for a `kind` of invoice ("full", "deposit", "final"; see
+        account.move._auto_invoice_billing_kind), in the environment's language: the company's text, else the
+        default one. Its placeholders {invoice}, {order} and {amount} are left for the invoice to fill."""
+        self.ensure_one()
+        text = self[f"auto_invoice_email_text_{kind}"]
+        if not is_html_empty(text):
+            return text
+        if kind == "deposit":
+            default = self.env._(
+                "Please find attached your invoice {invoice} for a deposit (down payment) of {amount} on the "
+                "quotation {order} you signed. We will invoice the rest later, less this deposit."
+            )
+        elif kind == "final":
+            default = self.env._(
+                "Please find attached your invoice {invoice} of {amount}: the rest of the quotation {order} you "
+                "signed, after the deposit already invoiced."
+            )
+        else:
+            default = self.env._(
+                "Thank you for your order. Please find attached your invoice {invoice} of {amount} for the quotation "
+                "{order} you signed."
+            )
+        return Markup('<p style="margin: 0;">%s</p>') % default

@@ -30,6 +30,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.auto_invoice_invoice_closing",
         readonly=False,
     )
+    # Invoice email texts
+    auto_invoice_email_text_full = fields.Html(related="company_id.auto_invoice_email_text_full", readonly=False)
+    auto_invoice_email_text_deposit = fields.Html(related="company_id.auto_invoice_email_text_deposit", readonly=False)
+    auto_invoice_email_text_final = fields.Html(related="company_id.auto_invoice_email_text_final", readonly=False)
 
     def action_auto_invoice_preview_invoice(self):
         """The branded design rendered on the company's latest customer invoice, as a PDF."""

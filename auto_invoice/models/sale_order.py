@@ -395,3 +395,14 @@ class SaleOrder(models.Model):
         if self.env.context.get("proforma") or not self._has_to_be_signed():
             return template
         return self.env.ref("auto_invoice.mail_template_quotation_sign", raise_if_not_found=False) or template
+
+    def _get_confirmation_template(self):
+        # An order its customer signed is confirmed with the branded email, in the design of the quotation it answers;
+        # a confirmation template chosen in Settings, and the orders confirmed otherwise, keep Odoo's choice. The
+        # signature, not the acceptance: the signature confirms the order before its acceptance is recorded.
+        template = super()._get_confirmation_template()
+        if template != self.env.ref("sale.mail_template_sale_confirmation", raise_if_not_found=False):
+            return template
+        if not (self.signature or self.sudo().auto_invoice_acceptance_id):
+            return template
+        return self.env.ref("auto_invoice.mail_template_order_confirmed", raise_if_not_found=False) or template

@@ -9,6 +9,7 @@ from . import test_portal
 from . import test_reminder
 from . import test_send
 from . import test_branding
+from . import test_emails
 from . import test_portal_integrity
 from . import test_deposit
 from . import test_signed_content

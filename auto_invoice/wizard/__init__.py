@@ -1,1 +1,2 @@
 from . import sale_order_offline_acceptance
+from . import mail_compose_message
