@@ -192,8 +192,12 @@ class AccountMove(models.Model):
             )
 
     def _auto_invoice_post(self):
-        """Post these automatic invoices; `_post` matches them with their orders' online payments."""
-        self.action_post()
+        """Post these automatic invoices; `_post` matches them with their orders' online payments.
+
+        In sudo, once the caller's billing rights are checked (Confirm & Send, or a policy only billing users choose):
+        posting a deposit makes Odoo rewrite its down-payment line on the order, which a billing user who is not the
+        order's salesperson may not write. The user stays the one who posts."""
+        self.sudo().action_post()
 
     def _auto_invoice_match_online_payments_sudo(self):
         """Link these posted automatic invoices to their orders' online payments and match those payments.

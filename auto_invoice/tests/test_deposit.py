@@ -79,6 +79,20 @@ class TestAutoInvoiceDeposit(DepositCommon):
         self.assertNothingBilledAgain(order, deposit)
         self.assertAlmostEqual(self._billed(order), order.amount_total * 0.3, places=2, msg="30 %, not 60 %")
 
+    def test_billing_user_confirms_and_sends_a_deposit_of_another_salespersons_order(self):
+        # Posting a down payment makes Odoo rewrite its line on the order, which this user may not write.
+        order = self._deposit_quotation()
+        self._sign_in_backend(order)
+        deposit = order.auto_invoice_id
+        down_payment_line = order.order_line.filtered(lambda line: line.is_downpayment and not line.display_type)
+        draft_description = down_payment_line.name
+
+        deposit.with_user(self.billing_user).action_auto_invoice_send()
+
+        self.assertEqual(deposit.state, "posted")
+        self.assertTrue(deposit.is_move_sent, "posted and sent")
+        self.assertNotEqual(down_payment_line.name, draft_description, "Odoo's description of a posted down payment")
+
     def test_cancelling_the_deposit_an_acceptance_relied_on_lets_it_be_retried(self):
         order, deposit = self._deposit_signed_twice()
         self.assertNothingBilledAgain(order, deposit)

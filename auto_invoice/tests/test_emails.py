@@ -135,8 +135,7 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
         self._sign_in_backend(order)
         deposit = order.auto_invoice_id
         with self.mock_mail_gateway():
-            # As a billing user who sees every order: posting a down payment rewrites its order line's description.
-            deposit.action_auto_invoice_send()
+            deposit.with_user(self.billing_user).action_auto_invoice_send()
         body = self.assertOneDesign(self._customer_mail(self.invoice_address), deposit, "deposit")
         self.assertIn(f"Your deposit invoice {deposit.name}", body)
         self.assertIn(f"a deposit (down payment) of <strong>{self._money(deposit)}</strong>", body)
