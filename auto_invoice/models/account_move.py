@@ -116,14 +116,14 @@ class AccountMove(models.Model):
     # === ACTION METHODS === #
 
     def button_cancel(self):
-        res = super().button_cancel()
+        res = super(AccountMove, self._auto_invoice_down_payment_writer()).button_cancel()
         cancelled = self.filtered(lambda move: move.state == "cancel")
         cancelled._auto_invoice_acceptances_billed_sudo()._invoice_removed(", ".join(cancelled.mapped("display_name")))
         return res
 
     def button_draft(self):
         restored = self.filtered(lambda move: move.state == "cancel").sudo().auto_invoice_acceptance_id
-        res = super().button_draft()
+        res = super(AccountMove, self._auto_invoice_down_payment_writer()).button_draft()
         # A cancelled automatic invoice set back to draft is the acceptance's invoice again.
         restored.filtered(lambda acc: acc.state == "failed").write({"state": "done", "error": False})
         return res
@@ -191,13 +191,22 @@ class AccountMove(models.Model):
                 )
             )
 
+    def _auto_invoice_down_payment_writer(self):
+        """These moves, in sudo when they hold automatic deposit invoices and the user may write them with billing
+        rights: cancelling, resetting or posting a down payment makes Odoo rewrite its line on the order, which a
+        billing user who is not the order's salesperson may not write. The user stays the one who acts."""
+        deposits = self.filtered(lambda move: move.is_auto_invoice and move._is_downpayment())
+        if not deposits or not self.env.user.has_group("account.group_account_invoice"):
+            return self
+        self.check_access("write")
+        return self.sudo()
+
     def _auto_invoice_post(self):
         """Post these automatic invoices; `_post` matches them with their orders' online payments.
 
-        In sudo, once the caller's billing rights are checked (Confirm & Send, or a policy only billing users choose):
-        posting a deposit makes Odoo rewrite its down-payment line on the order, which a billing user who is not the
-        order's salesperson may not write. The user stays the one who posts."""
-        self.sudo().action_post()
+        The caller's billing rights are checked (Confirm & Send, or a policy only billing users choose); see
+        _auto_invoice_down_payment_writer for deposits."""
+        self._auto_invoice_down_payment_writer().action_post()
 
     def _auto_invoice_match_online_payments_sudo(self):
         """Link these posted automatic invoices to their orders' online payments and match those payments.

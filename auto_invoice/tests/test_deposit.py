@@ -93,6 +93,17 @@ class TestAutoInvoiceDeposit(DepositCommon):
         self.assertTrue(deposit.is_move_sent, "posted and sent")
         self.assertNotEqual(down_payment_line.name, draft_description, "Odoo's description of a posted down payment")
 
+    def test_billing_user_cancels_and_resets_a_posted_deposit(self):
+        order = self._deposit_quotation()
+        self._sign_in_backend(order)
+        deposit = order.auto_invoice_id
+        deposit.with_user(self.billing_user).action_auto_invoice_send()
+
+        deposit.with_user(self.billing_user).button_draft()
+        deposit.with_user(self.billing_user).button_cancel()
+
+        self.assertEqual(deposit.state, "cancel")
+
     def test_cancelling_the_deposit_an_acceptance_relied_on_lets_it_be_retried(self):
         order, deposit = self._deposit_signed_twice()
         self.assertNothingBilledAgain(order, deposit)
