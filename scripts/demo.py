@@ -55,8 +55,8 @@ class Demo:
         self.log(
             f"a. company '{COMPANY}' (id {self.data.company_id}) set up as admin's company; customer "
             f"'{CUSTOMER}' <{CUSTOMER_EMAIL}>; products 'Onboarding workshop' (service, invoiced on "
-            f"order) and 'Welcome kit' (consumable, invoiced on delivery); branded design selected, with the demo's own "
-            f"logo and a bank account"
+            f"order) and 'Welcome kit' (consumable, invoiced on delivery); branded design selected, with the "
+            "demo's own logo and a bank account"
         )
 
     def create_quotation(self):
@@ -145,8 +145,8 @@ class Demo:
             (self.out / file_name).write_bytes(content)
             saved.append(os.path.relpath(self.out / file_name))
         self.log(
-            f"d2. acceptance {acceptance['name']}: the signed quotation (SHA-256 {acceptance['document_sha256'][:12]}…) "
-            f"and its certificate saved as {' and '.join(saved)}"
+            f"d2. acceptance {acceptance['name']}: the signed quotation (SHA-256 "
+            f"{acceptance['document_sha256'][:12]}…) and its certificate saved as {' and '.join(saved)}"
         )
 
     def run_cron(self, xmlid):
