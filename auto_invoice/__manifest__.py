@@ -29,6 +29,7 @@
         "views/sale_order_reminder_views.xml",
         # Branded invoice and emails
         "report/report_invoice_branded.xml",
+        "report/report_invoice_standard.xml",
         "data/mail_template_branded.xml",
     ],
     "assets": {

@@ -76,7 +76,8 @@ def seed(client):
 
 
 def brand(client, company_id):
-    """Select auto_invoice's branded invoice design for the company, in its colours, with an intro and a closing."""
+    """Select auto_invoice's branded invoice design for the company, in its colours, with intros (full, deposit,
+    final invoice) and a closing."""
     client.rpc(
         "res.company",
         "write",
@@ -87,6 +88,10 @@ def brand(client, company_id):
             "secondary_color": "#E08A1E",
             "auto_invoice_invoice_intro": "<p>Thank you for choosing us. This invoice bills the quotation you "
             "signed.</p>",
+            "auto_invoice_invoice_intro_deposit": "<p>Thank you for choosing us. This invoice bills the deposit "
+            "on the quotation you signed; the rest follows on the final invoice.</p>",
+            "auto_invoice_invoice_intro_final": "<p>Thank you for choosing us. This invoice bills the rest of the "
+            "quotation you signed, less the deposits you were invoiced.</p>",
             "auto_invoice_invoice_closing": "<p>Questions about this invoice? Reply to its email: we answer within "
             "a day.</p>",
         },
