@@ -30,6 +30,7 @@
         # Branded invoice and emails
         "report/report_invoice_branded.xml",
         "report/report_saleorder_branded.xml",
+        "report/report_invoice_standard.xml",
         "data/mail_template_branded.xml",
     ],
     "assets": {

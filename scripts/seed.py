@@ -109,8 +109,8 @@ def add_bank_account(client, company_id):
 
 
 def brand(client, company_id):
-    """Select auto_invoice's branded design for the company, with a logo, its colours, a bank account, intros and
-    a closing."""
+    """Select auto_invoice's branded design for the company, with a logo, its colours, a bank account, intros (full,
+    deposit, final invoice) and a closing."""
     add_bank_account(client, company_id)
     client.rpc(
         "res.company",
@@ -123,6 +123,10 @@ def brand(client, company_id):
             "secondary_color": SECONDARY,
             "auto_invoice_invoice_intro": "<p>Thank you for choosing us. This invoice bills the quotation you "
             "signed.</p>",
+            "auto_invoice_invoice_intro_deposit": "<p>Thank you for choosing us. This invoice bills the deposit "
+            "on the quotation you signed; the rest follows on the final invoice.</p>",
+            "auto_invoice_invoice_intro_final": "<p>Thank you for choosing us. This invoice bills the rest of the "
+            "quotation you signed, less the deposits you were invoiced.</p>",
             "auto_invoice_invoice_closing": "<p>Questions about this invoice? Reply to its email: we answer within "
             "a day.</p>",
         },

@@ -396,6 +396,61 @@ class AccountMove(models.Model):
             return "final"
         return "full"
 
+    def _auto_invoice_deposit_summary(self):
+        """What this customer invoice bills of its quotations, in figures, for both invoice designs.
+
+        {"kind": "full"} for an invoice that bills its quotations at once, and for credit notes. A deposit invoice
+        ("kind": "deposit") adds "quotations" (their numbers), "quotation_total", "deposits" (those invoiced before
+        this one), "this_deposit" and "left" (to pay after this deposit); a final invoice ("kind": "final") adds
+        "quotations", "quotation_total", "deposits" (those it deducts) and "deducted". A deposit is a dict of
+        "name", "date" and "amount" (net of its credit notes); amounts are tax included.
+
+        Read in sudo and returned as plain values: the customer renders the invoice on the portal, and a billing
+        user may not read sale orders. Odoo invoices an order in the order's currency, so no conversion is needed.
+        """
+        self.ensure_one()
+        kind = self._auto_invoice_billing_kind() if self.move_type == "out_invoice" else "full"
+        if kind == "full":
+            return {"kind": kind}
+        move = self.sudo()
+        if kind == "deposit":
+            orders = move.line_ids.sale_line_ids.order_id
+            down_payment_lines = orders.order_line.filtered("is_downpayment")
+        else:
+            down_payment_lines = move.invoice_line_ids.filtered("is_downpayment").sale_line_ids
+            orders = down_payment_lines.order_id
+        deposits = []
+        for deposit in down_payment_lines.invoice_lines.move_id.sorted("id"):
+            if deposit == move or deposit.move_type != "out_invoice" or deposit.state == "cancel":
+                continue
+            if not deposit._is_downpayment() or (kind == "deposit" and deposit.id > move.id):
+                continue  # the final invoice itself, or a deposit invoiced after this one
+            credit_notes = deposit.reversal_move_ids.filtered(lambda note: note.state != "cancel")
+            amount = deposit.amount_total - sum(credit_notes.mapped("amount_total"))
+            if not move.currency_id.is_zero(amount):
+                deposits.append({"name": deposit.name, "date": deposit.invoice_date, "amount": amount})
+        summary = {
+            "kind": kind,
+            "quotations": ", ".join(orders.mapped("name")),
+            "quotation_total": sum(orders.mapped("amount_total")),
+            "deposits": deposits,
+        }
+        deposited = sum(deposit["amount"] for deposit in deposits)
+        if kind == "deposit":
+            summary["this_deposit"] = move.amount_total
+            summary["left"] = move.currency_id.round(summary["quotation_total"] - deposited - move.amount_total)
+        else:
+            summary["deducted"] = deposited
+        return summary
+
+    def _auto_invoice_customer_reference(self):
+        """The customer's own reference, or "": Odoo puts the order's number in `ref` when the customer gave none
+        (several, comma-separated, for an invoice of several orders), and that is no reference of theirs."""
+        self.ensure_one()
+        order_names = set(self.sudo().line_ids.sale_line_ids.order_id.mapped("name"))
+        parts = [part.strip() for part in (self.ref or "").split(",")]
+        return ", ".join(part for part in parts if part and part not in order_names)
+
     def _auto_invoice_report_acceptance(self):
         """The acceptance shown on the branded invoice, in sudo: the customer renders it on the portal, and the
         acceptance is internal. Only what the customer gave is printed (their name, the date, their signature)."""

@@ -72,7 +72,18 @@ class ResCompany(models.Model):
     auto_invoice_invoice_intro = fields.Html(
         string="Invoice Introduction",
         translate=True,
-        help="Printed above the lines of the branded invoice, in the customer's language.",
+        help="Printed above the lines of the branded invoice that bills a quotation at once, in the customer's "
+        "language.",
+    )
+    auto_invoice_invoice_intro_deposit = fields.Html(
+        string="Deposit Invoice Introduction",
+        translate=True,
+        help="Printed above the lines of the branded deposit (down payment) invoice, in the customer's language.",
+    )
+    auto_invoice_invoice_intro_final = fields.Html(
+        string="Final Invoice Introduction",
+        translate=True,
+        help="Printed above the lines of the branded invoice that deducts the deposits, in the customer's language.",
     )
     auto_invoice_invoice_closing = fields.Html(
         string="Invoice Closing Text",

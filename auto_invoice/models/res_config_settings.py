@@ -26,6 +26,14 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.auto_invoice_invoice_intro",
         readonly=False,
     )
+    auto_invoice_invoice_intro_deposit = fields.Html(
+        related="company_id.auto_invoice_invoice_intro_deposit",
+        readonly=False,
+    )
+    auto_invoice_invoice_intro_final = fields.Html(
+        related="company_id.auto_invoice_invoice_intro_final",
+        readonly=False,
+    )
     auto_invoice_invoice_closing = fields.Html(
         related="company_id.auto_invoice_invoice_closing",
         readonly=False,

@@ -5,11 +5,12 @@ import json
 import re
 import subprocess
 
+import pytz
 from PIL import Image, ImageDraw
 
 from odoo.fields import Command
 from odoo.tests import new_test_user
-from odoo.tools import mute_logger
+from odoo.tools import format_amount, mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
@@ -185,6 +186,28 @@ class AutoInvoiceCommon(AccountTestInvoicingCommon):
         self.assertEqual(order.auto_invoice_id, invoices)
         self.assertEqual(order.auto_invoice_state, "done")
         return invoices
+
+    def _render_pdf(self, invoice, report="account.account_invoices", user=None):
+        """A real PDF of `invoice` rendered by wkhtmltopdf (in an HttpCase, which serves the report's assets)."""
+        pdf, report_type = (
+            self.env["ir.actions.report"]
+            .with_user(user or self.billing_user)
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report, invoice.ids)
+        )
+        self.assertEqual(report_type, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF-"), "wkhtmltopdf rendered a real PDF")
+        return pdf
+
+    def _money(self, amount, currency):
+        """`amount` as a PDF's text layer reads it (blanks normalised as in pdf_pages)."""
+        return format_amount(self.env, amount, currency).replace("\xa0", " ").replace("\u202f", " ")
+
+    def _formatted_datetime(self, value, tz="UTC"):
+        """UTC `value` as the documents print it: at time zone `tz`, in the language's formats, without seconds."""
+        lang = self.env["res.lang"]._lang_get(self.env.lang or "en_US")
+        local = pytz.utc.localize(value).astimezone(pytz.timezone(tz))
+        return local.strftime(f"{lang.date_format} {lang.time_format.replace(':%S', '')}")
 
     def _find_note(self, record, text):
         """The chatter notes of `record` that contain `text`."""

@@ -1,7 +1,6 @@
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
-from odoo.tools import format_amount
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -33,25 +32,11 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
         cls.invoice = cls.order.auto_invoice_id
         cls.invoice.partner_bank_id = cls.bank_account
 
-    def _render_pdf(self, invoice, report="account.account_invoices"):
-        pdf, report_type = (
-            self.env["ir.actions.report"]
-            .with_user(self.billing_user)
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(report, invoice.ids)
-        )
-        self.assertEqual(report_type, "pdf")
-        self.assertTrue(pdf.startswith(b"%PDF-"), "wkhtmltopdf rendered a real PDF")
-        return pdf
-
     def assertInlineStylesOnly(self, body):
         """No style sheet (many mail clients drop them): neither <style> nor <link rel="stylesheet">."""
         self.assertNotRegex(body, r"(?i)<style\b")
         self.assertNotRegex(body, r"(?i)<link\b[^>]*stylesheet")
         self.assertRegex(body, r'<a [^>]*style="[^"]*display:\s*inline-block', "a styled button")
-
-    def _money(self, amount, currency):
-        return format_amount(self.env, amount, currency).replace("\xa0", " ").replace("\u202f", " ")
 
     def test_branded_invoice_pdf_text_layer(self):
         self.invoice.action_post()
@@ -63,7 +48,8 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
             "Ada Customer",
             self._money(self.invoice.amount_total, self.invoice.currency_id),
             self.order.name,
-            f"Accepted by Ada Lovelace on {self.order.acceptance_ids.signed_on:%Y-%m-%d %H:%M} UTC",
+            # in the language's formats (en_US), at the customer's time zone: they have none, so UTC
+            f"Accepted by Ada Lovelace on {self._formatted_datetime(self.order.acceptance_ids.signed_on)} (UTC)",
             f"Payment reference: {self.invoice.payment_reference}",
             "BE71 0961 2345 6769",
             "Website design",
