@@ -1,4 +1,6 @@
+import importlib.util
 import re
+from pathlib import Path
 
 from odoo.tests import tagged
 from odoo.tools import format_amount
@@ -181,3 +183,29 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
         arch = settings.get_views([(False, "form")])["views"]["form"]["arch"]
         for kind in ("full", "deposit", "final"):
             self.assertIn(f'name="auto_invoice_email_text_{kind}"', arch)
+
+
+@tagged("post_install", "-at_install")
+class TestAutoInvoiceEmailsMigration(AutoInvoiceCommon):
+    """19.0.1.2.0 on a database that has the noupdate emails of 19.0.1.1.0."""
+
+    def _migrate(self):
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.2.0" / "post-migration.py"
+        spec = importlib.util.spec_from_file_location("auto_invoice_post_migration_19_0_1_2_0", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.migrate(self.env.cr, "19.0.1.1.0")
+
+    def test_emails_left_in_odoos_layout_get_the_branded_one(self):
+        quotation = self.env.ref("auto_invoice.mail_template_quotation_sign")
+        reminder = self.env.ref("auto_invoice.mail_template_sign_reminder")
+        invoice = self.env.ref("auto_invoice.mail_template_invoice")
+        quotation.email_layout_xmlid = False  # as 19.0.1.1.0 left them
+        reminder.email_layout_xmlid = "mail.mail_notification_light"
+        invoice.email_layout_xmlid = "mail.mail_notification_layout_with_responsible_signature"  # someone's choice
+
+        self._migrate()
+
+        self.assertEqual(quotation.email_layout_xmlid, BRANDED_LAYOUT)
+        self.assertEqual(reminder.email_layout_xmlid, BRANDED_LAYOUT)
+        self.assertEqual(invoice.email_layout_xmlid, "mail.mail_notification_layout_with_responsible_signature")
