@@ -3,11 +3,13 @@
 # portal signatures per order on a real threaded server, on the same database: the test run leaves the addon
 # installed and its test data rolled back); then the same tests again on a second database where `sale_stock` is
 # installed too (the tests tagged `auto_invoice_stock` need it and run only there: a warehouse beside the addon); then
-# the tests of the glue addon auto_invoice_loyalty on a third one (auto_invoice with sale_loyalty).
+# the tests of the glue addon auto_invoice_loyalty on a third one (auto_invoice with sale_loyalty); then those of
+# auto_invoice_l10n_ro on a fourth one (a Romanian company's e-Factura, with Romanian loaded).
 # Ends with "N passed, N failed[, N skipped]"; the race check counts as one test. Fails on: Odoo's exit code, any
 # ERROR/CRITICAL log line, a failed test, no test run, any skipped test, a failed race check.
-# For development: TEST_TAGS=/auto_invoice:TestClass (one pass, no race check unless RACE=1); STOCK=0: no second and
-# third pass.
+# For development: TEST_TAGS=/auto_invoice:TestClass (one pass, no race check unless RACE=1); STOCK=0: no second,
+# third and fourth pass. A glue addon's tests alone: MODULE=auto_invoice_l10n_ro TEST_TAGS=/auto_invoice_l10n_ro
+# TEST_OPTIONS=--load-language=ro_RO.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 OUT=${TEST_OUT:-$ROOT/test-output}
@@ -20,18 +22,18 @@ DBS=()
 trap 'stop_servers; for db in "${DBS[@]}"; do drop_db "$db" "$WORK" || true; done; rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
 
-# run_pass NAME MODULES TAGS LOG [ADDON]: install MODULES on a new database and run TAGS (tests of ADDON, default
-# $MODULE); adds to the TOTAL_* counts. Sets DB.
+# run_pass NAME MODULES TAGS LOG [ADDON [OPTIONS]]: install MODULES on a new database and run TAGS (tests of ADDON,
+# default $MODULE) with Odoo's extra OPTIONS; adds to the TOTAL_* counts. Sets DB.
 TOTAL_PASSED=0 TOTAL_FAILED=0 TOTAL_SKIPPED=0 TOTAL_PROBLEMS=()
 run_pass() {
-  local name=$1 modules=$2 tags=$3 log=$4 addon=${5:-$MODULE} rc
+  local name=$1 modules=$2 tags=$3 log=$4 addon=${5:-$MODULE} options=${6:-} rc
   DB="test_${MODULE}_$(date +%Y%m%d%H%M%S)_$$_$name"
   DBS+=("$DB")
   echo "test: [$name] installing $modules on database $DB, running --test-tags $tags (log: $log)"
   set +e
   "${ODOO_CMD[@]}" -d "$DB" --data-dir "$WORK" -i "$modules" --test-tags "$tags" --stop-after-init --without-demo \
     --http-interface 127.0.0.1 --http-port "$(free_port)" --workers 0 --max-cron-threads 0 --log-level=test \
-    --screenshots "$OUT/screenshots" 2>&1 | tee "$log"
+    --screenshots "$OUT/screenshots" $options 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   set -e
   odoo_test_counts "$log" "$addon" "$rc"
@@ -46,13 +48,15 @@ run_pass() {
 }
 
 if [[ -n ${TEST_TAGS:-} ]]; then
-  run_pass main "$MODULE${TEST_MODULES:+,$TEST_MODULES}" "$TEST_TAGS" "$OUT/$MODULE.log"
+  run_pass main "$MODULE${TEST_MODULES:+,$TEST_MODULES}" "$TEST_TAGS" "$OUT/$MODULE.log" "$MODULE" "${TEST_OPTIONS:-}"
 else
   run_pass main "$MODULE" "/$MODULE,-auto_invoice_stock" "$OUT/$MODULE.log"
 fi
 if ((STOCK)); then
   run_pass stock "$MODULE,sale_stock" "/$MODULE" "$OUT/$MODULE-sale_stock.log"
   run_pass loyalty auto_invoice_loyalty /auto_invoice_loyalty "$OUT/auto_invoice_loyalty.log" auto_invoice_loyalty
+  run_pass romania auto_invoice_l10n_ro /auto_invoice_l10n_ro "$OUT/auto_invoice_l10n_ro.log" auto_invoice_l10n_ro \
+    --load-language=ro_RO
 fi
 TESTS_PASSED=$TOTAL_PASSED TESTS_FAILED=$TOTAL_FAILED TESTS_SKIPPED=$TOTAL_SKIPPED TESTS_PROBLEMS=("${TOTAL_PROBLEMS[@]}")
 tests_closing_line test "$OUT/$MODULE.log"

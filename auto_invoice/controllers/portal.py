@@ -32,7 +32,8 @@ class CustomerPortal(portal.CustomerPortal):
                 return {"error": error.args[0]}
             if error := order_sudo._auto_invoice_signing_terms_refusal(terms_sha256):
                 return {"error": error}
-        consent_text = order_sudo._auto_invoice_consent_text()  # the page's, as its terms are checked
+        # The page's statement, in the page's language (another tab may have changed the session's since).
+        consent_text = order_sudo.with_context(lang=self._auto_invoice_consent_lang())._auto_invoice_consent_text()
         # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order.
         with caller_records_acceptance():
             response = super().portal_quote_accept(order_id, access_token=access_token, name=name, signature=signature)
@@ -58,6 +59,14 @@ class CustomerPortal(portal.CustomerPortal):
         return self._show_report(
             acceptance_sudo, "pdf", "auto_invoice.action_report_acceptance_certificate", download=True
         )
+
+    def _auto_invoice_consent_lang(self):
+        """The language the signing page showed its consent statement in: one of the active languages, else the
+        request's."""
+        lang = request.httprequest.args.get("consent_lang")
+        if lang and lang in dict(request.env["res.lang"].get_installed()):
+            return lang
+        return request.env.lang
 
     def _auto_invoice_signed_pdf(self, order_sudo):
         """The PDF that Odoo's route has just rendered and posted, signed; None if it is not found."""

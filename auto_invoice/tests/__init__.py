@@ -17,3 +17,4 @@ from . import test_signed_content
 from . import test_stock
 from . import test_posting
 from . import test_documents
+from . import test_i18n

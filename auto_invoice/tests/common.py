@@ -5,12 +5,15 @@ import json
 import re
 import subprocess
 
+import polib
 import pytz
 from PIL import Image, ImageDraw
 
 from odoo.fields import Command
 from odoo.tests import new_test_user
 from odoo.tools import format_amount, mute_logger
+from odoo.tools.misc import file_path
+from odoo.tools.translate import TranslationModuleReader
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
@@ -251,3 +254,23 @@ class OnlinePaymentCommon(AutoInvoiceCommon, AccountPaymentCommon):
         )
         self.assertTrue(receivable.reconciled or receivable.matched_debit_ids, "the payment is matched")
         self.assertIn(invoice, receivable.matched_debit_ids.debit_move_id.move_id, "with the auto-invoice")
+
+
+PLACEHOLDERS = re.compile(r"%\([a-z_]+\)s|%[sd]|\{\{.*?\}\}|\{[a-z_]+\}|t-[a-z-]+=\"[^\"]*\"")
+
+
+def translation_problems(env, module, po_name="ro.po"):
+    """What the Romanian translation of `module` lacks: every term Odoo would export for it (as `make pot` does)
+    translated in `<module>/i18n/ro.po`, not fuzzy, with the same placeholders and QWeb attributes as its source."""
+    terms = {source for mod, *_rest, source, _value, _comments in TranslationModuleReader(env.cr, [module]) if mod == module}
+    entries = {entry.msgid: entry for entry in polib.pofile(file_path(f"{module}/i18n/{po_name}")) if not entry.obsolete}
+    problems = []
+    for term in sorted(terms):
+        entry = entries.get(term)
+        if not entry or not entry.msgstr.strip():
+            problems.append(f"untranslated: {term[:80]!r}")
+        elif entry.fuzzy:
+            problems.append(f"fuzzy: {term[:80]!r}")
+        elif sorted(PLACEHOLDERS.findall(term)) != sorted(PLACEHOLDERS.findall(entry.msgstr)):
+            problems.append(f"placeholders differ: {term[:80]!r}")
+    return terms, problems

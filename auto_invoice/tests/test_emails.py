@@ -187,14 +187,27 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
 
 @tagged("post_install", "-at_install")
 class TestAutoInvoiceEmailsMigration(AutoInvoiceCommon):
-    """19.0.1.2.0 on a database that has the noupdate emails of 19.0.1.1.0."""
+    """19.0.1.2.0 and 19.0.1.3.0 on a database that has the noupdate emails of the version before."""
 
-    def _migrate(self):
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.2.0" / "post-migration.py"
-        spec = importlib.util.spec_from_file_location("auto_invoice_post_migration_19_0_1_2_0", path)
+    def _migrate(self, version="19.0.1.2.0", previous="19.0.1.1.0"):
+        path = Path(__file__).parents[1] / "migrations" / version / "post-migration.py"
+        spec = importlib.util.spec_from_file_location(f"auto_invoice_post_migration_{version.replace('.', '_')}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        module.migrate(self.env.cr, "19.0.1.1.0")
+        module.migrate(self.env.cr, previous)
+
+    def test_emails_without_a_language_speak_the_customers(self):
+        quotation = self.env.ref("auto_invoice.mail_template_quotation_sign")
+        confirmed = self.env.ref("auto_invoice.mail_template_order_confirmed")
+        invoice = self.env.ref("auto_invoice.mail_template_invoice")
+        quotation.lang = confirmed.lang = False  # as 19.0.1.2.0 left them
+        invoice.lang = "{{ object.company_id.partner_id.lang }}"  # someone's choice
+
+        self._migrate("19.0.1.3.0", "19.0.1.2.0")
+
+        self.assertEqual(quotation.lang, "{{ object.partner_id.lang }}")
+        self.assertEqual(confirmed.lang, "{{ object.partner_id.lang }}")
+        self.assertEqual(invoice.lang, "{{ object.company_id.partner_id.lang }}")
 
     def test_emails_left_in_odoos_layout_get_the_branded_one(self):
         quotation = self.env.ref("auto_invoice.mail_template_quotation_sign")
