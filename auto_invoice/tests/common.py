@@ -256,21 +256,42 @@ class OnlinePaymentCommon(AutoInvoiceCommon, AccountPaymentCommon):
         self.assertIn(invoice, receivable.matched_debit_ids.debit_move_id.move_id, "with the auto-invoice")
 
 
+# Terms Romanian writes as English does: OCA's po-pretty-format stores them untranslated (empty), as Odoo's own
+# ro.po files do. Any other empty translation is a term nobody translated.
+SAME_IN_ROMANIAN = {
+    "(BIC",
+    "(UTC)",
+    "API",
+    "Backend",
+    "Disc.%",
+    "E-Factura",
+    "ID",
+    "Total",
+    "UTC",
+    "amount_tax",
+    "amount_total",
+    "object._get_report_base_filename()",
+    "payment_term_id",
+}
 PLACEHOLDERS = re.compile(r"%\([a-z_]+\)s|%[sd]|\{\{.*?\}\}|\{[a-z_]+\}|t-[a-z-]+=\"[^\"]*\"")
 
 
 def translation_problems(env, module, po_name="ro.po"):
     """What the Romanian translation of `module` lacks: every term Odoo would export for it (as `make pot` does)
     translated in `<module>/i18n/ro.po`, not fuzzy, with the same placeholders and QWeb attributes as its source."""
-    terms = {source for mod, *_rest, source, _value, _comments in TranslationModuleReader(env.cr, [module]) if mod == module}
-    entries = {entry.msgid: entry for entry in polib.pofile(file_path(f"{module}/i18n/{po_name}")) if not entry.obsolete}
+    terms = {
+        source for mod, *_rest, source, _value, _comments in TranslationModuleReader(env.cr, [module]) if mod == module
+    }
+    entries = {
+        entry.msgid: entry for entry in polib.pofile(file_path(f"{module}/i18n/{po_name}")) if not entry.obsolete
+    }
     problems = []
     for term in sorted(terms):
         entry = entries.get(term)
-        if not entry or not entry.msgstr.strip():
+        if not entry or (not entry.msgstr.strip() and term not in SAME_IN_ROMANIAN):
             problems.append(f"untranslated: {term[:80]!r}")
         elif entry.fuzzy:
             problems.append(f"fuzzy: {term[:80]!r}")
-        elif sorted(PLACEHOLDERS.findall(term)) != sorted(PLACEHOLDERS.findall(entry.msgstr)):
+        elif entry.msgstr and sorted(PLACEHOLDERS.findall(term)) != sorted(PLACEHOLDERS.findall(entry.msgstr)):
             problems.append(f"placeholders differ: {term[:80]!r}")
     return terms, problems

@@ -75,7 +75,7 @@ class TestAutoInvoiceCertificate(AutoInvoiceCommon, HttpCase):
         self.assertIn("Brightline Studio", text, "branded with the company's header")
         for sentence in (
             "Certificate of Acceptance",
-            f"Quotation {order.name} from Brightline Studio",
+            f"The quotation {order.name} from Brightline Studio",
             "Signed by Ada Lovelace for Ada Customer",
             self._when(acceptance.signed_on),
             "from IP address 127.0.0.1",

@@ -78,13 +78,15 @@ class AccountMove(models.Model):
         self.ensure_one()
         if self.state != "posted" or not self.is_sale_document():
             raise UserError(
-                self.env._("Only posted customer invoices are sent as e-Factura (%(invoice)s).", invoice=self.display_name)
+                self.env._(
+                    "Only posted customer invoices are sent as e-Factura (%(invoice)s).", invoice=self.display_name
+                )
             )
         if self.l10n_ro_edi_document_ids or self.l10n_ro_edi_state:
             raise UserError(
                 self.env._(
-                    "SPV has the e-Factura of %(invoice)s already: it is never sent twice. Use Synchronise with SPV "
-                    "to follow it.",
+                    "SPV has the e-Factura of %(invoice)s already: it is never sent twice. Use Fetch E-Factura "
+                    "Status to follow it.",
                     invoice=self.display_name,
                 )
             )

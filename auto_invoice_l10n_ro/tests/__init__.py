@@ -1,1 +1,3 @@
 from . import test_efactura
+from . import test_i18n
+from . import test_romanian_documents

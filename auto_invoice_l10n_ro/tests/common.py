@@ -31,7 +31,10 @@ class RomanianCommon(AutoInvoiceCommon):
     @AccountTestInvoicingCommon.setup_country("ro")
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("ro_RO")
+        # A Romanian business with customers in both languages (a database made with --load-language=ro_RO only
+        # has Romanian active).
+        for lang in ("ro_RO", "en_US"):
+            cls.env["res.lang"]._activate_lang(lang)
         ro = cls.env.ref("base.ro")
         cls.env.company.write(
             {
@@ -87,7 +90,9 @@ class RomanianCommon(AutoInvoiceCommon):
             float(root.findtext("cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount", namespaces=UBL)),
             invoice.amount_untaxed,
         )
-        self.assertEqual(float(root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=UBL)), invoice.amount_total)
+        self.assertEqual(
+            float(root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=UBL)), invoice.amount_total
+        )
         self.assertEqual(float(root.findtext("cac:TaxTotal/cbc:TaxAmount", namespaces=UBL)), invoice.amount_tax)
         self.assertEqual(
             root.findtext("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:Percent", namespaces=UBL), "21.0"

@@ -140,7 +140,7 @@ class TestEfactura(RomanianCommon, HttpCase, MockEmail):
             self._accept_on_portal(by_policy, USER_AGENT)
         self.env.invalidate_all()
         self.assertEqual(by_policy.auto_invoice_state, "failed")
-        self.assertIn("no ANAF access token", by_policy.acceptance_ids.error)
+        self.assertIn("ANAF", by_policy.acceptance_ids.error)  # in the language of the signing request
         self.assertEqual(by_policy.auto_invoice_id.state, "draft", "nothing is posted without a way to SPV")
         self.assertFalse(by_policy.auto_invoice_id.is_move_sent)
 
