@@ -17,7 +17,7 @@ pytest:  ## The same tests with pytest-odoo on a reused database; one test: make
 test-core:  ## Odoo's sale, sale_management, sale_loyalty and sale_stock test suites with auto_invoice installed (long)
 	scripts/test_core.sh
 
-demo:  ## End-to-end demo on a fresh database and a real server; results in demo-output/
+demo:  ## End-to-end demo on a fresh database and a real server; results in demo-output/; DEMO_ARGS="--country ro": Romania, e-Factura
 	scripts/demo.sh $(DEMO_ARGS)
 
 bench:  ## Odoo's own flow vs auto_invoice over HTTP (time, queries, RSS), then a race check; BENCH_ARGS="--orders 50"

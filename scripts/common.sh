@@ -16,9 +16,13 @@ export PGHOST PGPORT
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 
-# Odoo command line shared by every script (database connection and addons path).
-ODOO_CMD=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" --db_host "$PGHOST" --db_port "$PGPORT" --db_user "$ODOO_DB_USER"
-  --addons-path "$ODOO_SRC/addons,$EXTRA_ADDONS")
+# set_odoo_cmd: the Odoo command line shared by every script (database connection, addons path from EXTRA_ADDONS);
+# call it again after changing EXTRA_ADDONS.
+set_odoo_cmd() {
+  ODOO_CMD=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" --db_host "$PGHOST" --db_port "$PGPORT" --db_user "$ODOO_DB_USER"
+    --addons-path "$ODOO_SRC/addons,$EXTRA_ADDONS")
+}
+set_odoo_cmd
 
 free_port() {
   "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -58,11 +62,11 @@ start_sink() {
   wait_port "$SINK_PORT" 20 "$SINK_PID" || die "the SMTP sink did not start (log: $2)"
 }
 
-# fresh_db DB MODULES LOG: (re)create DB with MODULES installed and no demo data.
+# fresh_db DB MODULES LOG [ODOO OPTIONS...]: (re)create DB with MODULES installed and no demo data.
 fresh_db() {
   drop_db "$1"
   "${ODOO_CMD[@]}" -d "$1" --data-dir "$ODOO_DATA_DIR" -i "$2" --without-demo --stop-after-init --workers 0 \
-    --max-cron-threads 0 --http-interface 127.0.0.1 --http-port "$(free_port)" >"$3" 2>&1 \
+    --max-cron-threads 0 --http-interface 127.0.0.1 --http-port "$(free_port)" "${@:4}" >"$3" 2>&1 \
     || die "installing $2 on database $1 failed (log: $3): $(grep -m1 -E ' (ERROR|CRITICAL) ' "$3" | cut -c1-300)"
 }
 
@@ -82,14 +86,15 @@ start_odoo() {
   done
 }
 
-# serve_fresh DB MODULES OUT [ODOO OPTIONS...]: an SMTP sink saving to OUT/mail, DB recreated with MODULES, and Odoo
-# serving it on 127.0.0.1:$PORT (ODOO_PORT, else a free port); logs in OUT. Sets PORT, ODOO_PID and SINK_PID.
+# serve_fresh DB MODULES OUT [ODOO OPTIONS...]: an SMTP sink saving to OUT/mail, DB recreated with MODULES (and the
+# options of the INSTALL_OPTIONS array, e.g. --load-language=ro_RO), and Odoo serving it on 127.0.0.1:$PORT
+# (ODOO_PORT, else a free port); logs in OUT. Sets PORT, ODOO_PID and SINK_PID.
 serve_fresh() {
   local db=$1 modules=$2 out=$3
   shift 3
   start_sink "$out/mail" "$out/smtp-sink.log"
   echo "$(basename "$0" .sh): creating database $db with $modules (no demo data)"
-  fresh_db "$db" "$modules" "$out/odoo-install.log"
+  fresh_db "$db" "$modules" "$out/odoo-install.log" ${INSTALL_OPTIONS[@]+"${INSTALL_OPTIONS[@]}"}
   PORT=${ODOO_PORT:-$(free_port)}
   start_odoo "$db" "$PORT" "$out/odoo-server.log" "$@"
 }

@@ -3,21 +3,32 @@
 
 Quotation -> emailed -> signed on the portal by the customer -> draft invoice -> "Confirm & Send" -> PDF by email;
 then an unsigned quotation -> the reminder cron -> a reminder email.
+With --country ro: a Romanian company and customer, every document in Romanian, the invoice emailed with its CIUS-RO
+XML and submitted to SPV by auto_invoice_l10n_ro's job, which reaches the SPV stand-in of scripts/demo_addons (never
+ANAF); the demo ends by checking what the stand-in received.
 Run by scripts/demo.sh (fresh database, real server, SMTP sink); prints one line per step with its duration.
 """
 
 import argparse
+import base64
 import os
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
 
 from odoo_client import MailSink, OdooClient, OdooError, add_server_arguments, signature_png
-from seed import COMPANY, CUSTOMER, CUSTOMER_EMAIL, CUSTOMER_REFERENCE, SIGNER, brand, seed
+from seed import brand, seed
+from seed_ro import COMPANY_VAT, CUSTOMER_VAT, brand_ro, seed_ro
+
+UBL = {
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+}
 
 
 class Demo:
@@ -28,6 +39,8 @@ class Demo:
         self.out.mkdir(parents=True, exist_ok=True)
         self.mail = MailSink(self.client, args.sink)
         self.deposit = args.deposit
+        self.country = args.country
+        self.post_and_send = args.post_and_send
         self.started = self.step_started = time.monotonic()
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -45,19 +58,44 @@ class Demo:
     # --- steps ----------------------------------------------------------------------------------------------------
     def setup_data(self):
         self.client.authenticate(self.login, self.password)
-        self.data = seed(self.client)
-        brand(self.client, self.data.company_id)
+        if self.country == "ro":
+            self.data = seed_ro(self.client)
+            brand_ro(self.client, self.data.company_id)
+        else:
+            self.data = seed(self.client)
+            brand(self.client, self.data.company_id)
+        self.names = names = self.data.names
         self.customer_id, self.service_id, self.goods_id = (
             self.data.customer_id,
             self.data.service_id,
             self.data.goods_id,
         )
+        lang = self.read_one("res.partner", self.customer_id, ["lang"])["lang"]
+        self.number_format = self.rpc(
+            "res.lang", "search_read", [("code", "=", lang)], fields=["decimal_point", "thousands_sep"]
+        )[0]
+        where = ""
+        if self.country == "ro":
+            company = self.read_one("res.company", self.data.company_id, ["chart_template", "currency_id"])
+            where = (
+                f" in Romania (chart '{company['chart_template']}', {company['currency_id'][1]}, 21 % VAT, CUI "
+                f"{COMPANY_VAT}, a trusted IBAN, an ANAF token that only the SPV stand-in sees; the salesperson "
+                f"works in Romanian)"
+            )
+        customer = f"'{names.customer}' <{names.customer_email}>"
+        if self.country == "ro":
+            customer += f" (CUI {CUSTOMER_VAT}, Cluj-Napoca, reads Romanian, receives CIUS-RO e-Facturas)"
         self.log(
-            f"a. company '{COMPANY}' (id {self.data.company_id}) set up as admin's company; customer "
-            f"'{CUSTOMER}' <{CUSTOMER_EMAIL}>; products 'Onboarding workshop' (service, invoiced on "
-            f"order) and 'Welcome kit' (consumable, invoiced on delivery); branded design selected, with the "
+            f"a. company '{names.company}' (id {self.data.company_id}) set up as admin's company{where}; customer "
+            f"{customer}; products '{names.service}' (service, invoiced on "
+            f"order) and '{names.goods}' (consumable, invoiced on delivery); branded design selected, with the "
             "demo's own logo and a bank account"
         )
+
+    def amount(self, value):
+        """value as the customer's documents print it (their language's separators), e.g. 1,190.25 or 1.190,25."""
+        separators = {",": self.number_format["thousands_sep"], ".": self.number_format["decimal_point"]}
+        return f"{value:,.2f}".translate(str.maketrans(separators))
 
     def create_quotation(self):
         self.order_id = self.rpc(
@@ -65,9 +103,10 @@ class Demo:
             "create",
             {
                 "partner_id": self.customer_id,
-                "client_order_ref": CUSTOMER_REFERENCE,
+                "client_order_ref": self.names.reference,
                 "require_signature": True,
                 "require_payment": False,
+                **({"auto_invoice_after": "send"} if self.post_and_send else {}),
                 **(
                     {"auto_invoice_amount": "percentage", "auto_invoice_deposit_percentage": self.deposit}
                     if self.deposit
@@ -97,9 +136,17 @@ class Demo:
         path, message = self.mail.wait_for(lambda m: self.order_name in str(m["subject"]), "quotation email")
         (self.out / "quotation.eml").write_bytes(path.read_bytes())
         state = self.read_one("sale.order", self.order_id, ["state"])["state"]
+        saved = os.path.relpath(self.out / "quotation.eml")
+        if self.country == "ro":  # the quotation PDF the customer holds, from the email
+            pdfs = [part for part in message.iter_attachments() if part.get_content_type() == "application/pdf"]
+            if not pdfs:
+                raise OdooError("the quotation email carries no PDF")
+            check_pdf(pdfs[0].get_content(), f"emailed {pdfs[0].get_filename()}", [self.names.company, self.order_name])
+            (self.out / "quotation.pdf").write_bytes(pdfs[0].get_content())
+            saved += f"; its PDF '{pdfs[0].get_filename()}' as {os.path.relpath(self.out / 'quotation.pdf')}"
         self.log(
             f"c. quotation emailed to {message['to']} through SMTP: '{message['subject']}' "
-            f"(order now {state}; saved {os.path.relpath(self.out / 'quotation.eml')})"
+            f"(order now {state}; saved {saved})"
         )
 
     def portal_url(self):
@@ -108,14 +155,15 @@ class Demo:
     def sign(self):
         token = self.client.access_token("sale.order", self.order_id)
         # No cookie: the customer is an anonymous visitor holding the link.
-        result = self.client.portal_accept(self.order_id, token, SIGNER, signature_png())
+        result = self.client.portal_accept(self.order_id, token, self.names.signer, signature_png())
         if result.get("error"):
             raise OdooError(f"portal refused the signature: {result['error']}")
         order = self.read_one("sale.order", self.order_id, ["state", "signed_by"])
         if order["state"] != "sale":
             raise OdooError(f"order {self.order_name} is '{order['state']}' after signing, expected 'sale'")
         path, message = self.mail.wait_for(
-            lambda m: self.order_name in str(m["subject"]) and CUSTOMER_EMAIL in str(m["to"]), "confirmation email"
+            lambda m: self.order_name in str(m["subject"]) and self.names.customer_email in str(m["to"]),
+            "confirmation email",
         )
         (self.out / "confirmation.eml").write_bytes(path.read_bytes())
         self.log(
@@ -135,8 +183,8 @@ class Demo:
         )[0]
         saved = []
         for field, file_name, needles in (
-            ("document_id", "signed_quotation.pdf", [COMPANY, self.order_name]),
-            ("certificate_id", "certificate.pdf", [COMPANY, acceptance["name"], SIGNER]),
+            ("document_id", "signed_quotation.pdf", [self.names.company, self.order_name]),
+            ("certificate_id", "certificate.pdf", [self.names.company, acceptance["name"], self.names.signer]),
         ):
             if not acceptance[field]:
                 raise OdooError(f"acceptance {acceptance['name']} has no {field}")
@@ -149,9 +197,9 @@ class Demo:
             f"{acceptance['document_sha256'][:12]}…) and its certificate saved as {' and '.join(saved)}"
         )
 
-    def run_cron(self, xmlid):
+    def run_cron(self, xmlid, module="auto_invoice"):
         cron = self.rpc(
-            "ir.model.data", "search_read", [("module", "=", "auto_invoice"), ("name", "=", xmlid)], fields=["res_id"]
+            "ir.model.data", "search_read", [("module", "=", module), ("name", "=", xmlid)], fields=["res_id"]
         )[0]["res_id"]
         self.rpc("ir.cron", "method_direct_trigger", [cron])
 
@@ -167,18 +215,20 @@ class Demo:
             self.invoice_id,
             ["name", "state", "move_type", "partner_id", "amount_total", "currency_id", "invoice_line_ids"],
         )
-        if (move["move_type"], move["state"]) != ("out_invoice", "draft"):
-            raise OdooError(f"expected a draft customer invoice, got {move['move_type']} in state {move['state']}")
+        expected = "posted" if self.post_and_send else "draft"  # Post and Send: posted and sent at the signature
+        if (move["move_type"], move["state"]) != ("out_invoice", expected):
+            raise OdooError(f"expected a {expected} customer invoice, got {move['move_type']} in state {move['state']}")
         self.log(
-            f"e. draft invoice (id {self.invoice_id}) for {move['partner_id'][1]}: state {move['state']}, "
+            f"e. {expected} invoice (id {self.invoice_id}) for {move['partner_id'][1]}: state {move['state']}, "
             f"{len(move['invoice_line_ids'])} line(s), total {move['amount_total']:,.2f} {move['currency_id'][1]}"
         )
 
     def confirm_and_send(self):
-        self.rpc("account.move", "action_auto_invoice_send", [self.invoice_id])
+        if not self.post_and_send:  # with Post and Send, the signature posted and sent it already
+            self.rpc("account.move", "action_auto_invoice_send", [self.invoice_id])
         move = self.read_one("account.move", self.invoice_id, ["name", "state", "amount_total", "currency_id"])
         if move["state"] != "posted":
-            raise OdooError(f"invoice is '{move['state']}' after action_auto_invoice_send, expected 'posted'")
+            raise OdooError(f"invoice is '{move['state']}' after it was sent, expected 'posted'")
         self.invoice = move
         name, file_name = move["name"], move["name"].replace("/", "_")
 
@@ -188,13 +238,14 @@ class Demo:
 
         path, self.invoice_mail = self.mail.wait_for(is_invoice_mail, f"email for invoice {name}")
         (self.out / "invoice.eml").write_bytes(path.read_bytes())
+        how = "by the Post and Send policy at the signature" if self.post_and_send else "by Confirm & Send"
         self.log(
-            f"f. invoice {name} posted and emailed to {self.invoice_mail['to']}: "
+            f"f. invoice {name} posted and emailed {how} to {self.invoice_mail['to']}: "
             f"'{self.invoice_mail['subject']}' (saved {os.path.relpath(self.out / 'invoice.eml')})"
         )
 
     def download_pdf(self):
-        name, total = self.invoice["name"], f"{self.invoice['amount_total']:,.2f}"
+        name, total = self.invoice["name"], self.amount(self.invoice["amount_total"])
         attachment = self.read_one("account.move", self.invoice_id, ["invoice_pdf_report_id"])["invoice_pdf_report_id"]
         path = (
             f"/web/content/{attachment[0]}?download=true"
@@ -204,7 +255,7 @@ class Demo:
         response = self.client.get(path)
         pdf_path = self.out / f"{name.replace('/', '_')}.pdf"
         pdf_path.write_bytes(response.content)
-        check_pdf(response.content, f"downloaded {path}", [COMPANY, name, total])
+        check_pdf(response.content, f"downloaded {path}", [self.names.company, name, total])
 
         attached = [
             part
@@ -213,13 +264,93 @@ class Demo:
         ]
         if not attached:
             raise OdooError(f"the email for invoice {name} carries no PDF attachment")
-        check_pdf(attached[0].get_content(), f"emailed {attached[0].get_filename()}", [COMPANY, name, total])
+        check_pdf(attached[0].get_content(), f"emailed {attached[0].get_filename()}", [self.names.company, name, total])
         self.log(
             f"g. downloaded GET {path} -> {os.path.relpath(pdf_path)} ({len(response.content):,} bytes; "
-            f"its text layer, read by pdftotext, has '{COMPANY}', '{name}' and '{total}'); "
+            f"its text layer, read by pdftotext, has '{self.names.company}', '{name}' and '{total}'); "
             f"the email carries {attached[0].get_filename()}, checked too"
         )
         return attached[0].get_filename()
+
+    # --- e-Factura (--country ro) ---------------------------------------------------------------------------------
+    def submit_to_spv(self):
+        """Sending the invoice queued its e-Factura; auto_invoice_l10n_ro's job submits it through Odoo's ro_edi. The
+        job is triggered at once, and this server has no cron thread: the demo runs it as the scheduler would."""
+        name = self.invoice["name"]
+        if not self.read_one("account.move", self.invoice_id, ["auto_invoice_spv_pending"])["auto_invoice_spv_pending"]:
+            raise OdooError(f"invoice {name} was sent but its e-Factura is not queued for SPV")
+        self.run_cron("ir_cron_spv_submit", module="auto_invoice_l10n_ro")
+        move = self.read_one(
+            "account.move",
+            self.invoice_id,
+            ["l10n_ro_edi_state", "l10n_ro_edi_index", "auto_invoice_spv_pending", "auto_invoice_spv_error"],
+        )
+        if move["l10n_ro_edi_state"] != "invoice_sent" or move["auto_invoice_spv_pending"]:
+            raise OdooError(
+                f"the SPV job left invoice {name} in e-Factura state {move['l10n_ro_edi_state']!r} "
+                f"(still queued: {move['auto_invoice_spv_pending']}; error: {move['auto_invoice_spv_error']})"
+            )
+        self.spv_index = move["l10n_ro_edi_index"]
+        self.log(
+            f"g2. the SPV job (auto_invoice_l10n_ro.ir_cron_spv_submit) submitted invoice {name} through Odoo's "
+            f"ro_edi: e-Factura state '{move['l10n_ro_edi_state']}', index {self.spv_index} (answered by the SPV "
+            "stand-in of scripts/demo_addons; no request left this machine)"
+        )
+
+    def check_spv(self):
+        """The end of the Romanian demo: the SPV stand-in received exactly one e-Factura, a CIUS-RO XML billing this
+        invoice, the very XML emailed to the customer; saved in demo-output/ and printed."""
+        name = self.invoice["name"]
+        submissions = self.rpc(
+            "auto_invoice_demo_spv.submission",
+            "search_read",
+            [],
+            fields=["company_id", "xml", "move_type", "is_b2b", "date", "index"],
+        )
+        if len(submissions) != 1:
+            raise OdooError(f"the SPV stand-in received {len(submissions)} e-Factura(s), expected exactly 1")
+        submission = submissions[0]
+        xml = base64.b64decode(submission["xml"] or "")
+        root = ElementTree.fromstring(xml)
+        customization = root.findtext("cbc:CustomizationID", namespaces=UBL) or ""
+        number = root.findtext("cbc:ID", namespaces=UBL)
+        emailed = [
+            part for part in self.invoice_mail.iter_attachments() if (part.get_filename() or "").endswith(".xml")
+        ]
+        problems = []
+        if "CIUS-RO" not in customization:
+            problems.append(f"its CustomizationID {customization!r} is not CIUS-RO")
+        if number != name:
+            problems.append(f"its cbc:ID is {number!r}, not the invoice number {name!r}")
+        if (submission["move_type"], submission["is_b2b"]) != ("out_invoice", True):
+            problems.append(f"it came as {submission['move_type']}, B2B {submission['is_b2b']}")
+        if submission["company_id"][0] != self.data.company_id:
+            problems.append(f"it came from company {submission['company_id'][1]}")
+        if submission["index"] != self.spv_index:
+            problems.append(f"its index {submission['index']} is not the invoice's {self.spv_index}")
+        if [part.get_payload(decode=True) for part in emailed] != [xml]:
+            problems.append("the XML emailed to the customer is not the one SPV got")
+        if problems:
+            raise OdooError(f"the e-Factura the SPV stand-in received: {'; '.join(problems)}")
+        xml_path = self.out / emailed[0].get_filename()
+        xml_path.write_bytes(xml)
+
+        def party_vat(role):
+            return root.findtext(f"cac:{role}/cac:Party/cac:PartyTaxScheme/cbc:CompanyID", namespaces=UBL)
+
+        currency = root.findtext("cbc:DocumentCurrencyCode", namespaces=UBL)
+        issued = root.findtext("cbc:IssueDate", namespaces=UBL)
+        percent = root.findtext("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:Percent", namespaces=UBL)
+        self.log(
+            f"i. the SPV stand-in received exactly 1 e-Factura: index {submission['index']} on {submission['date']}, "
+            f"{submission['move_type']}, B2B, from {submission['company_id'][1]}:\n"
+            f"           CustomizationID {customization}\n"
+            f"           cbc:ID {number} (the invoice's number), IssueDate {issued}"
+            f", supplier {party_vat('AccountingSupplierParty')}, customer {party_vat('AccountingCustomerParty')}, "
+            f"{len(root.findall('cac:InvoiceLine', namespaces=UBL))} lines, VAT {percent} %, total "
+            f"{root.findtext('cac:LegalMonetaryTotal/cbc:PayableAmount', namespaces=UBL)} {currency}\n"
+            f"           saved {os.path.relpath(xml_path)} ({len(xml):,} bytes: the XML emailed to the customer)"
+        )
 
     def remind_unsigned(self):
         """A second quotation, sent 3 days ago and still unsigned: the reminder cron emails the customer."""
@@ -241,9 +372,8 @@ class Demo:
         earlier = datetime.strptime(sent_on, "%Y-%m-%d %H:%M:%S") - timedelta(days=days)
         self.rpc("sale.order", "write", [order_id], {"sign_reminder_sent_on": earlier.strftime("%Y-%m-%d %H:%M:%S")})
         self.run_cron("ir_cron_sign_reminder")
-        path, message = self.mail.wait_for(
-            lambda m: "Reminder" in str(m["subject"]) and order["name"] in str(m["subject"]), "reminder email"
-        )
+        # The only email of this quotation (marked as sent, never emailed): its subject is in the customer's language.
+        path, message = self.mail.wait_for(lambda m: order["name"] in str(m["subject"]), "reminder email")
         (self.out / "reminder.eml").write_bytes(path.read_bytes())
         body = message.get_body(("html",)).get_content()
         if f"/my/orders/{order_id}?access_token=" not in body:
@@ -288,6 +418,17 @@ def main():
         help="invoice a deposit of PERCENT %% at signature (Odoo's down-payment lines) instead of the whole quotation",
     )
     parser.add_argument(
+        "--country",
+        choices=["ro"],
+        help="ro: a Romanian company and customer, documents in Romanian, the invoice emailed with its CIUS-RO XML "
+        "and submitted to the SPV stand-in (scripts/demo.sh installs auto_invoice_l10n_ro and the stand-in)",
+    )
+    parser.add_argument(
+        "--post-and-send",
+        action="store_true",
+        help="the quotation's policy posts and sends the invoice at the signature, instead of Confirm & Send",
+    )
+    parser.add_argument(
         "--stop-after-send-quotation",
         action="store_true",
         help="stop once the quotation is emailed and print its portal link (for make run)",
@@ -306,15 +447,20 @@ def main():
         demo.show_invoice()
         demo.confirm_and_send()
         attachment = demo.download_pdf()
+        if args.country == "ro":
+            demo.submit_to_spv()
         demo.remind_unsigned()
+        if args.country == "ro":
+            demo.check_spv()
     except (OdooError, requests.RequestException, subprocess.CalledProcessError, OSError) as exc:
         demo.log(f"FAILED: {exc}")
         sys.exit(1)
     invoice = demo.invoice
+    efactura = f", its e-Factura submitted once (index {demo.spv_index})" if args.country == "ro" else ""
     print(
-        f"[{time.monotonic() - demo.started:6.2f}s] demo OK: quotation {demo.order_name} emailed, signed by {SIGNER} "
-        f"on the portal, invoice {invoice['name']} posted ({invoice['amount_total']:,.2f} "
-        f"{invoice['currency_id'][1]}) and emailed with {attachment}",
+        f"[{time.monotonic() - demo.started:6.2f}s] demo OK: quotation {demo.order_name} emailed, signed by "
+        f"{demo.names.signer} on the portal, invoice {invoice['name']} posted ({invoice['amount_total']:,.2f} "
+        f"{invoice['currency_id'][1]}) and emailed with {attachment}{efactura}",
         flush=True,
     )
 

@@ -21,6 +21,23 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"  # Debian's fonts-
 CUSTOMER = "Acme Corporation"
 CUSTOMER_EMAIL = "jane.doe@acme.example"
 SIGNER = "Jane Doe"
+SERVICE, GOODS = "Onboarding workshop", "Welcome kit"
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names the demo creates and then looks for in emails and PDFs."""
+
+    company: str
+    customer: str
+    customer_email: str
+    signer: str
+    reference: str  # the customer's reference (their purchase order)
+    service: str
+    goods: str
+
+
+NAMES = Names(COMPANY, CUSTOMER, CUSTOMER_EMAIL, SIGNER, CUSTOMER_REFERENCE, SERVICE, GOODS)
 
 
 @dataclass
@@ -29,6 +46,7 @@ class SalesData:
     customer_id: int
     service_id: int  # "Onboarding workshop": a service invoiced on ordered quantities
     goods_id: int  # "Welcome kit": a consumable invoiced on delivered quantities
+    names: Names = NAMES
 
 
 def seed(client):
@@ -54,9 +72,7 @@ def seed(client):
     )
     client.rpc("res.users", "write", [client.uid], {"company_id": company_id, "company_ids": [(4, company_id)]})
     client.rpc("res.partner", "write", [user["partner_id"][0]], {"email": "sales@auto-invoice-demo.example"})
-    # Links in emails and the assets wkhtmltopdf fetches must point at this very server.
-    client.rpc("ir.config_parameter", "set_param", "web.base.url", client.url)
-    client.rpc("ir.config_parameter", "set_param", "web.base.url.freeze", "True")
+    point_links_at_server(client)
     customer_id = client.rpc(
         "res.partner",
         "create",
@@ -70,28 +86,40 @@ def seed(client):
             "country_id": us[0],
         },
     )
+    service_id, goods_id = create_products(client, NAMES, 900.0, 45.0)
+    return SalesData(company_id, customer_id, service_id, goods_id)
+
+
+def point_links_at_server(client):
+    """Links in emails and the assets wkhtmltopdf fetches must point at this very server."""
+    client.rpc("ir.config_parameter", "set_param", "web.base.url", client.url)
+    client.rpc("ir.config_parameter", "set_param", "web.base.url.freeze", "True")
+
+
+def create_products(client, names, service_price, goods_price):
+    """The service (invoiced on ordered quantities) and the consumable (on delivered quantities); returns their ids."""
     service_id = client.rpc(
         "product.product",
         "create",
-        {"name": "Onboarding workshop", "type": "service", "invoice_policy": "order", "list_price": 900.0},
+        {"name": names.service, "type": "service", "invoice_policy": "order", "list_price": service_price},
     )
     goods_id = client.rpc(
         "product.product",
         "create",
-        {"name": "Welcome kit", "type": "consu", "invoice_policy": "delivery", "list_price": 45.0},
+        {"name": names.goods, "type": "consu", "invoice_policy": "delivery", "list_price": goods_price},
     )
-    return SalesData(company_id, customer_id, service_id, goods_id)
+    return service_id, goods_id
 
 
-def demo_logo():
+def demo_logo(monogram="AI", title="Auto Invoice", subtitle="DEMO INC."):
     """The demo company's logo, drawn here (never Odoo's placeholder): a monogram and the name, as a PNG in base64."""
     image = Image.new("RGBA", (640, 160), (255, 255, 255, 0))
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((0, 0, 160, 160), radius=32, fill=PRIMARY)
     draw.rectangle((40, 124, 120, 134), fill=SECONDARY)
-    draw.text((80, 74), "AI", font=ImageFont.truetype(FONT, 76), fill="white", anchor="mm")
-    draw.text((188, 52), "Auto Invoice", font=ImageFont.truetype(FONT, 52), fill=PRIMARY, anchor="lm")
-    draw.text((190, 116), "DEMO INC.", font=ImageFont.truetype(FONT, 34), fill=SECONDARY, anchor="lm")
+    draw.text((80, 74), monogram, font=ImageFont.truetype(FONT, 76), fill="white", anchor="mm")
+    draw.text((188, 52), title, font=ImageFont.truetype(FONT, 52), fill=PRIMARY, anchor="lm")
+    draw.text((190, 116), subtitle, font=ImageFont.truetype(FONT, 34), fill=SECONDARY, anchor="lm")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode()
@@ -108,29 +136,28 @@ def add_bank_account(client, company_id):
     )
 
 
+TEXTS = {
+    "auto_invoice_invoice_intro": "<p>Thank you for choosing us. This invoice bills the quotation you signed.</p>",
+    "auto_invoice_invoice_intro_deposit": "<p>Thank you for choosing us. This invoice bills the deposit on the "
+    "quotation you signed; the rest follows on the final invoice.</p>",
+    "auto_invoice_invoice_intro_final": "<p>Thank you for choosing us. This invoice bills the rest of the quotation "
+    "you signed, less the deposits you were invoiced.</p>",
+    "auto_invoice_invoice_closing": "<p>Questions about this invoice? Reply to its email: we answer within a day.</p>",
+}
+
+
 def brand(client, company_id):
     """Select auto_invoice's branded design for the company, with a logo, its colours, a bank account, intros (full,
     deposit, final invoice) and a closing."""
     add_bank_account(client, company_id)
-    client.rpc(
-        "res.company",
-        "write",
-        [company_id],
-        {
-            "logo": demo_logo(),
-            "auto_invoice_report_design": "auto_invoice",
-            "primary_color": PRIMARY,
-            "secondary_color": SECONDARY,
-            "auto_invoice_invoice_intro": "<p>Thank you for choosing us. This invoice bills the quotation you "
-            "signed.</p>",
-            "auto_invoice_invoice_intro_deposit": "<p>Thank you for choosing us. This invoice bills the deposit "
-            "on the quotation you signed; the rest follows on the final invoice.</p>",
-            "auto_invoice_invoice_intro_final": "<p>Thank you for choosing us. This invoice bills the rest of the "
-            "quotation you signed, less the deposits you were invoiced.</p>",
-            "auto_invoice_invoice_closing": "<p>Questions about this invoice? Reply to its email: we answer within "
-            "a day.</p>",
-        },
-    )
+    apply_design(client, company_id, demo_logo(), TEXTS)
+
+
+def apply_design(client, company_id, logo, texts, lang=None):
+    """auto_invoice's branded design, the logo and colours, and the invoice texts (in `lang`: they are translated)."""
+    values = {"logo": logo, "auto_invoice_report_design": "auto_invoice", "primary_color": PRIMARY}
+    values.update(secondary_color=SECONDARY, **texts)
+    client.rpc("res.company", "write", [company_id], values, context={"lang": lang} if lang else {})
 
 
 def check_sales_journal(client):

@@ -1,0 +1,122 @@
+"""The Romanian sales data of `make demo DEMO_ARGS="--country ro"`, created over RPC as the admin.
+
+The database has auto_invoice_l10n_ro (so l10n_ro and l10n_ro_edi) and the SPV stand-in (scripts/demo_addons) installed,
+and the server loaded Romanian (--load-language=ro_RO). seed_ro() turns the admin's company into a Romanian one as the
+Settings' Fiscal Localization does (chart `ro` loaded by account.chart.template.try_loading: RON, its 21 % VAT as the
+sales tax), ready for e-Factura (CUI, a trusted IBAN, an ANAF access token that only the stand-in ever sees), and
+creates a Romanian B2B customer who receives CIUS-RO invoices and reads Romanian, and two products named in Romanian.
+The salesperson (the admin) works in Romanian too.
+"""
+
+from odoo_client import OdooError
+from seed import Names, SalesData, apply_design, create_products, demo_logo, point_links_at_server
+
+LANG = "ro_RO"
+NAMES = Names(
+    company="Atelier Carpați SRL",
+    customer="Brădet Construcții SRL",
+    customer_email="ana.popescu@bradet-constructii.example",
+    signer="Ana Popescu",
+    reference="CMD-2026-118",
+    service="Atelier de inițiere",
+    goods="Kit de bun venit",
+)
+COMPANY_VAT = "RO1234567897"
+CUSTOMER_VAT = "RO18547290"
+IBAN = "RO98RNCB1234567890123456"
+BANK_BIC = "RNCBROBU"  # Banca Comercială Română, in l10n_ro's list of banks
+ACCESS_TOKEN = "demo-token-not-valid-at-anaf"  # never leaves the machine: the SPV stand-in answers instead of ANAF
+TEXTS = {
+    "auto_invoice_invoice_intro": "<p>Vă mulțumim că ne-ați ales. Această factură facturează oferta pe care ați "
+    "semnat-o.</p>",
+    "auto_invoice_invoice_intro_deposit": "<p>Vă mulțumim că ne-ați ales. Această factură facturează avansul pentru "
+    "oferta pe care ați semnat-o; restul urmează pe factura finală.</p>",
+    "auto_invoice_invoice_intro_final": "<p>Vă mulțumim că ne-ați ales. Această factură facturează restul ofertei pe "
+    "care ați semnat-o, mai puțin avansurile facturate.</p>",
+    "auto_invoice_invoice_closing": "<p>Întrebări despre această factură? Răspundeți la e-mailul ei: vă răspundem în "
+    "cel mult o zi.</p>",
+}
+
+
+def seed_ro(client):
+    """Set up the admin's company in Romania, a Romanian customer and two products; returns their ids as SalesData."""
+    user = client.read_one("res.users", client.uid, ["company_id", "partner_id"])
+    company_id = user["company_id"][0]
+    ro = client.rpc("res.country", "search", [("code", "=", "RO")], limit=1)
+    if not client.rpc("res.lang", "search", [("code", "=", LANG)]):
+        raise OdooError(f"{LANG} is not active: create the database with --load-language={LANG}")
+    stand_in = [("name", "=", "auto_invoice_demo_spv"), ("state", "=", "installed")]
+    if not client.rpc("ir.module.module", "search_count", stand_in):
+        # Without it, l10n_ro_edi would send the e-Factura to ANAF: no access token is set then.
+        raise OdooError("the SPV stand-in (scripts/demo_addons/auto_invoice_demo_spv) is not installed")
+    client.rpc(
+        "res.company",
+        "write",
+        [company_id],
+        {
+            "name": NAMES.company,
+            "email": "facturare@atelier-carpati.example",
+            "phone": "+40 21 555 0100",
+            "street": "Strada Lipscani 12",
+            "city": "Sector 1",  # CIUS-RO writes a Bucharest address as its sector
+            "zip": "010101",
+            "country_id": ro[0],
+            "state_id": state(client, ro, "B"),
+            "vat": COMPANY_VAT,
+        },
+    )
+    # As Settings > Fiscal Localization does: the chart `ro` replaces the generic one (no entry exists yet).
+    client.rpc("account.chart.template", "try_loading", [], "ro", company_id)
+    check_chart(client, company_id)
+    client.rpc("res.users", "write", [client.uid], {"company_id": company_id, "company_ids": [(4, company_id)]})
+    client.rpc("res.users", "write", [client.uid], {"lang": LANG})
+    client.rpc("res.partner", "write", [user["partner_id"][0]], {"email": "vanzari@atelier-carpati.example"})
+    company_partner = client.read_one("res.company", company_id, ["partner_id"])["partner_id"][0]
+    client.rpc("res.partner", "write", [company_partner], {"lang": LANG})
+    client.rpc("res.company", "write", [company_id], {"l10n_ro_edi_access_token": ACCESS_TOKEN})
+    add_iban(client, company_partner)
+    point_links_at_server(client)
+    customer_id = client.rpc(
+        "res.partner",
+        "create",
+        {
+            "name": NAMES.customer,
+            "email": NAMES.customer_email,
+            "is_company": True,
+            "vat": CUSTOMER_VAT,
+            "street": "Strada Memorandumului 28",
+            "city": "Cluj-Napoca",
+            "zip": "400114",
+            "state_id": state(client, ro, "CJ"),
+            "country_id": ro[0],
+            "lang": LANG,
+            "invoice_edi_format": "ciusro",
+        },
+    )
+    service_id, goods_id = create_products(client, NAMES, 4500.0, 220.0)
+    return SalesData(company_id, customer_id, service_id, goods_id, NAMES)
+
+
+def state(client, country, code):
+    return client.rpc("res.country.state", "search", [("code", "=", code), ("country_id", "in", country)], limit=1)[0]
+
+
+def check_chart(client, company_id):
+    """Raise unless the company now keeps its books in RON on the chart `ro`, with 21 % VAT on sales."""
+    company = client.read_one("res.company", company_id, ["chart_template", "currency_id", "account_sale_tax_id"])
+    tax_id = company["account_sale_tax_id"] and company["account_sale_tax_id"][0]
+    tax = tax_id and client.read_one("account.tax", tax_id, ["amount"])
+    if (company["chart_template"], company["currency_id"][1], tax and tax["amount"]) != ("ro", "RON", 21.0):
+        raise OdooError(f"the chart `ro` did not load as expected: {company}, sales tax {tax}")
+
+
+def add_iban(client, partner_id):
+    """The company's IBAN, trusted (Odoo posts no invoice that asks to pay into an untrusted account)."""
+    bank = client.rpc("res.bank", "search", [("bic", "=", BANK_BIC)], limit=1)
+    values = {"acc_number": IBAN, "partner_id": partner_id, "bank_id": bank[0] if bank else False}
+    client.rpc("res.partner.bank", "create", {**values, "allow_out_payment": True})
+
+
+def brand_ro(client, company_id):
+    """auto_invoice's branded design with the company's own logo and Romanian invoice texts."""
+    apply_design(client, company_id, demo_logo("AC", "Atelier Carpați", "SRL · BUCUREȘTI"), TEXTS, lang=LANG)
