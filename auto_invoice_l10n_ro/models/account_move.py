@@ -52,7 +52,7 @@ class AccountMove(models.Model):
 
     def _auto_invoice_check_sending_method(self):
         # EXTENDS auto_invoice: said before anything is posted, as Odoo would only say it after.
-        super()._auto_invoice_check_sending_method()
+        res = super()._auto_invoice_check_sending_method()
         if self._auto_invoice_spv_applicable() and not self.company_id.l10n_ro_edi_access_token:
             raise UserError(
                 self.env._(
@@ -62,12 +62,14 @@ class AccountMove(models.Model):
                     invoice=self.display_name,
                 )
             )
+        return res
 
     def _auto_invoice_send(self):
         # EXTENDS auto_invoice: the email now, the submission to SPV in its own job (see the module's docstring).
         to_spv = self.filtered(lambda move: move._auto_invoice_spv_applicable())
-        super(AccountMove, self.with_context(auto_invoice_spv_later=True))._auto_invoice_send()
+        res = super(AccountMove, self.with_context(auto_invoice_spv_later=True))._auto_invoice_send()
         to_spv._auto_invoice_spv_queue()
+        return res
 
     def _auto_invoice_spv_applicable(self):
         """Whether Odoo's send flow would submit this invoice to SPV (Odoo's own `ro_edi` test)."""

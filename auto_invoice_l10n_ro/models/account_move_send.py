@@ -16,9 +16,10 @@ class AccountMoveSend(models.AbstractModel):
     def _call_web_service_after_invoice_pdf_render(self, invoices_data):
         # EXTENDS l10n_ro_edi: whoever submits an invoice to SPV (this module's job, Odoo's Send), its last answer
         # stays on the invoice, where the salesperson sees it.
-        super()._call_web_service_after_invoice_pdf_render(invoices_data)
+        res = super()._call_web_service_after_invoice_pdf_render(invoices_data)
         for invoice, invoice_data in invoices_data.items():
             if "ro_edi" not in invoice_data["extra_edis"]:
                 continue
             error = invoice_data.get("error")
             invoice.auto_invoice_spv_error = self._format_error_text(error) if error else False
+        return res

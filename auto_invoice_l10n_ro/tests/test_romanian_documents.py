@@ -10,7 +10,24 @@ from .common import RomanianCommon
 WORD = re.compile(r"[^\W\d_]{3,}")
 URL = re.compile(r"https?://\S+|&\w+;|\b[0-9a-f]{32,}\b")  # links, entities, hashes
 # Words written the same in both languages; everything else an English render shows must be gone in Romanian.
-SAME_IN_BOTH = {"Total", "Email", "IBAN", "RON", "lei", "SHA", "PDF", "Odoo", "UTC", "API", "Document", "Browser", "online", "link", "agent", "Ref"}
+SAME_IN_BOTH = {
+    "Total",
+    "Email",
+    "IBAN",
+    "RON",
+    "lei",
+    "SHA",
+    "PDF",
+    "Odoo",
+    "UTC",
+    "API",
+    "Document",
+    "Browser",
+    "online",
+    "link",
+    "agent",
+    "Ref",
+}
 
 
 def words(text):
@@ -34,7 +51,11 @@ class TestRomanianDocuments(RomanianCommon, HttpCase, MockEmail):
         """The words of the names and addresses the documents print: data, not translations."""
         company = self.env.company
         partners = company.partner_id | self.customer | self.invoice_address | self.salesman.partner_id
-        texts = [*(record.display_name for record in records), *partners.mapped("contact_address"), *partners.mapped("name")]
+        texts = [
+            *(record.display_name for record in records),
+            *partners.mapped("contact_address"),
+            *partners.mapped("name"),
+        ]
         texts += [self.service.name, self.delivered_product.name, company.name, self.order.client_order_ref]
         texts += [acceptance.signer_name for acceptance in self.order.acceptance_ids]
         texts += self.order.acceptance_ids.mapped("name") + [str(self.salesman.signature)]
@@ -65,7 +86,9 @@ class TestRomanianDocuments(RomanianCommon, HttpCase, MockEmail):
         for design in ("standard", "auto_invoice"):
             with self.subTest(design=design):
                 self.env.company.auto_invoice_report_design = design
-                english, romanian = self._in_both_languages(lambda: self._pdf("sale.action_report_saleorder", self.order))
+                english, romanian = self._in_both_languages(
+                    lambda: self._pdf("sale.action_report_saleorder", self.order)
+                )
                 self.assertIn("Quotation", english)
                 self.assertRomanian(english, romanian, self.order, expected=("Ofertă",))
 
@@ -76,7 +99,9 @@ class TestRomanianDocuments(RomanianCommon, HttpCase, MockEmail):
         for design in ("standard", "auto_invoice"):
             with self.subTest(design=design):
                 self.env.company.auto_invoice_report_design = design
-                english, romanian = self._in_both_languages(lambda: self._pdf("account.account_invoices", invoice, self.billing_user))
+                english, romanian = self._in_both_languages(
+                    lambda: self._pdf("account.account_invoices", invoice, self.billing_user)
+                )
                 self.assertIn("Invoice", english)
                 self.assertRomanian(english, romanian, invoice, self.order, expected=("Factură",))
 
@@ -128,5 +153,3 @@ class TestRomanianDocuments(RomanianCommon, HttpCase, MockEmail):
         )
         self.env.invalidate_all()
         self.assertEqual(self.order.auto_invoice_acceptance_id.consent_text, consent.replace("&nbsp;", "\xa0"))
-
-
