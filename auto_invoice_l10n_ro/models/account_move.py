@@ -11,6 +11,8 @@ invoice posted and sent, the error on the invoice and an activity for the salesp
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.auto_invoice.models.sale_order import ACCEPTANCE_READERS
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -19,12 +21,14 @@ class AccountMove(models.Model):
         string="E-Factura to Submit",
         copy=False,
         readonly=True,
+        groups=ACCEPTANCE_READERS,  # internal: never read by the customer's portal user
         help="This invoice is posted and sent; its e-Factura is on its way to ANAF's SPV.",
     )
     auto_invoice_spv_error = fields.Text(
         string="E-Factura Error",
         copy=False,
         readonly=True,
+        groups=ACCEPTANCE_READERS,  # SPV's messages are internal details
         help="Why SPV did not take this invoice's e-Factura the last time it was submitted.",
     )
 

@@ -1,6 +1,6 @@
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -151,3 +151,13 @@ class TestEfactura(RomanianCommon, HttpCase, MockEmail):
         with self.assertRaisesRegex(UserError, "billing rights"):
             invoice.with_user(self.salesman).action_auto_invoice_spv_resend()
         self.assertFalse(invoice.auto_invoice_spv_pending)
+
+    def test_the_customer_never_reads_spv_answers(self):
+        _order, invoice = self._signed_draft()
+        self._confirm_and_send(invoice)
+        self._run_job(FakeSpv({"error": "E: eroare internă SPV"}))
+        portal = self._create_portal_user("ro_portal", self.customer)
+        self.assertTrue(invoice.with_user(portal).read(["name"]), "the customer reads their invoice")
+        for field in ("auto_invoice_spv_error", "auto_invoice_spv_pending"):
+            with self.assertRaises(AccessError):
+                invoice.with_user(portal).read([field])
