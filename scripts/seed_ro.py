@@ -68,6 +68,7 @@ def seed_ro(client):
     # As Settings > Fiscal Localization does: the chart `ro` replaces the generic one (no entry exists yet).
     client.rpc("account.chart.template", "try_loading", [], "ro", company_id)
     check_chart(client, company_id)
+    label_sales_taxes(client, company_id)
     client.rpc("res.users", "write", [client.uid], {"company_id": company_id, "company_ids": [(4, company_id)]})
     client.rpc("res.users", "write", [client.uid], {"lang": LANG})
     client.rpc("res.partner", "write", [user["partner_id"][0]], {"email": "vanzari@atelier-carpati.example"})
@@ -108,6 +109,21 @@ def check_chart(client, company_id):
     tax = tax_id and client.read_one("account.tax", tax_id, ["amount"])
     if (company["chart_template"], company["currency_id"][1], tax and tax["amount"]) != ("ro", "RON", 21.0):
         raise OdooError(f"the chart `ro` did not load as expected: {company}, sales tax {tax}")
+
+
+def label_sales_taxes(client, company_id):
+    """Print the sales taxes in Romanian on Romanian documents, as a Romanian business sets them up: Odoo's chart
+    `ro` translates their descriptions ("TVA colectat 21% Produse") but not their invoice labels."""
+    taxes = client.rpc(
+        "account.tax",
+        "search_read",
+        [("company_id", "=", company_id), ("type_tax_use", "=", "sale")],
+        fields=["amount"],
+        context={"lang": LANG},
+    )
+    for tax in taxes:
+        label = f"TVA {tax['amount']:g}%"
+        client.rpc("account.tax", "write", [tax["id"]], {"invoice_label": label}, context={"lang": LANG})
 
 
 def add_iban(client, partner_id):
