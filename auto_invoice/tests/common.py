@@ -168,6 +168,12 @@ class AutoInvoiceCommon(AccountTestInvoicingCommon):
             headers={"User-Agent": user_agent},
         )
 
+    def _quotation_composer(self, order, user=None):
+        """The Send by Email wizard of `order`, as the salesperson opens it (its default template)."""
+        user = user or self.salesman
+        action = order.with_user(user).action_quotation_send()
+        return self.env["mail.compose.message"].with_user(user).with_context(**action["context"]).create({})
+
     def _sign_in_backend(self, order, user=None):
         order.with_user(user or self.salesman).write({"signature": self.signature, "signed_by": "Ada Lovelace"})
 

@@ -64,22 +64,15 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
 
     def test_quotation_to_sign(self):
         order = self._create_quotation(state="draft")
-        action = order.with_user(self.salesman).action_quotation_send()
-        composer = (
-            self.env["mail.compose.message"].with_user(self.salesman).with_context(**action["context"]).create({})
-        )
         with self.mock_mail_gateway():
-            composer.action_send_mail()
+            self._quotation_composer(order).action_send_mail()
         body = self.assertOneDesign(self._customer_mail(self.customer), order, "quotation")
         self.assertIn("Review &amp; Sign", body)
         self.assertNotIn("order is confirmed", body.split("Review &amp; Sign")[1], "nothing after the button says so")
 
     def test_sale_send_wizard_keeps_its_layout_for_odoo_templates(self):
         order = self._create_quotation(state="draft", require_signature=False)
-        action = order.with_user(self.salesman).action_quotation_send()
-        composer = (
-            self.env["mail.compose.message"].with_user(self.salesman).with_context(**action["context"]).create({})
-        )
+        composer = self._quotation_composer(order)
         self.assertEqual(composer.template_id, self.env.ref("sale.email_template_edi_sale"))
         self.assertEqual(composer.email_layout_xmlid, "mail.mail_notification_layout_with_responsible_signature")
 

@@ -117,12 +117,8 @@ class TestRomanianDocuments(RomanianCommon, HttpCase, MockEmail):
     def test_quotation_email(self):
         def send():
             order = self._create_quotation(state="draft")
-            action = order.with_user(self.salesman).action_quotation_send()
-            composer = (
-                self.env["mail.compose.message"].with_user(self.salesman).with_context(**action["context"]).create({})
-            )
             with self.mock_mail_gateway():
-                composer.action_send_mail()
+                self._quotation_composer(order).action_send_mail()
             mail = self._new_mails.filtered(lambda mail: self.customer in mail.recipient_ids)
             self.assertEqual(len(mail), 1)
             text = re.sub(r"<[^>]+>", " ", mail.body_html)
