@@ -9,7 +9,7 @@ from markupsafe import escape
 from PIL import Image
 
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, common, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import format_amount, mute_logger
 
@@ -21,6 +21,13 @@ USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AutoInvoiceTest/1.0"
 @tagged("post_install", "-at_install")
 class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
     """The customer signs through the portal's real route, anonymously with the link's token or logged in."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The tours need a real Chromium: on a busy 2-core machine it may take longer than Odoo's 10 s to open its
+        # devtools port, and Odoo then skips the tour (a failure here). 60 s before giving up.
+        cls.startClassPatcher(patch.object(common, "CHECK_BROWSER_ITERATIONS", common.CHECK_BROWSER_ITERATIONS * 6))
 
     def _accept(self, order, **params):
         return self._accept_on_portal(order, USER_AGENT, **params)
