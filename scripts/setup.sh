@@ -86,6 +86,16 @@ if [[ $(cat "$stamp" 2>/dev/null) != "$want" ]]; then
   echo "$want" >"$stamp"
 fi
 
+# 6b. OCA's queue_job (auto_invoice_queue's background mode) into the virtualenv's odoo/addons, where Odoo's namespace
+#     package finds it without an addons path. Its wheel requires odoo==19.0.*, which no registry has: --no-deps, then
+#     its real requirements constrained by Odoo's own pins.
+QUEUE_JOB=odoo-addon-queue-job==19.0.2.4.0.1
+if [[ $("$VENV/bin/python" -m pip show odoo-addon-queue-job 2>/dev/null | sed -n 's/^Version: //p') != "${QUEUE_JOB#*==}" ]]; then
+  echo "setup: installing $QUEUE_JOB into $VENV"
+  "$VENV/bin/python" -m pip install -q --no-deps "$QUEUE_JOB"
+  "$VENV/bin/python" -m pip install -q --no-warn-conflicts -c "$ODOO_SRC/requirements.txt" requests openupgradelib cssselect
+fi
+
 # 7. PostgreSQL up, and a role Odoo may use (Odoo refuses to run as postgres).
 if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
   if ((EUID == 0)) && [[ -d /etc/postgresql ]]; then
