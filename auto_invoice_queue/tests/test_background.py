@@ -29,8 +29,9 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         report_model = type(self.env["ir.actions.report"])
         with (
             trap_jobs() as trap,
-            patch.object(report_model, "_render_qweb_pdf", autospec=True, side_effect=report_model._render_qweb_pdf)
-            as render,
+            patch.object(
+                report_model, "_render_qweb_pdf", autospec=True, side_effect=report_model._render_qweb_pdf
+            ) as render,
         ):
             result = self._sign(order)
         self.assertNotIn("error", result)
