@@ -3,8 +3,7 @@ from contextvars import ContextVar
 
 from odoo import models
 
-# True while the portal's signing request confirms an order in background mode: its confirmation email is left to
-# the acceptance's job (a context variable of the Python code, which no RPC client can set).
+# True while a signature confirms an order in background mode: its confirmation email is left to the acceptance's job (a context variable of the Python code, which no RPC client can set).
 _defer_confirmation_mail = ContextVar("auto_invoice_queue_defer_confirmation_mail", default=False)
 
 
@@ -21,9 +20,11 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     def _auto_invoice_record_acceptance(self, evidence, document=None):
-        acceptance = super()._auto_invoice_record_acceptance(evidence, document=document)
-        if self.company_id.auto_invoice_background:
-            acceptance._enqueue_completion()  # the signed copy, even when the invoice waits for a payment
+        if not self.company_id.auto_invoice_background:
+            return super()._auto_invoice_record_acceptance(evidence, document=document)
+        with confirmation_mail_deferred():  # whatever the channel: a backend signature, an API batch
+            acceptance = super()._auto_invoice_record_acceptance(evidence, document=document)
+        acceptance._enqueue_completion()  # the signed copy, even when the invoice waits for a payment
         return acceptance
 
     def _auto_invoice_schedule(self):

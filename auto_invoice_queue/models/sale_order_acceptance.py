@@ -5,6 +5,8 @@ from odoo.exceptions import LockError, UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from .ir_actions_report import signed_copies_reused
+
 _logger = logging.getLogger(__name__)
 
 JOB_CHANNEL = "root.auto_invoice"
@@ -64,8 +66,8 @@ class SaleOrderAcceptance(models.Model):
 
     def _complete_signing(self):
         """What Odoo's signing route does in the request, done later: keep the signed PDF (evidence), post it on the
-        order as Odoo does, send the confirmation email that the request deferred. Each once; call it with the order
-        locked.
+        order as Odoo does, send the confirmation email that the request deferred, with that same PDF attached. Each
+        once; call it with the order locked.
 
         :return: the steps done
         :rtype: list
@@ -81,7 +83,9 @@ class SaleOrderAcceptance(models.Model):
             acceptance._trigger_certificates()
             done.append("signed document")
         if template := order.pending_email_template_id:
-            order._send_order_notification_mail(template, allow_deferred_sending=False)
+            copies = {order.id: acceptance.document_id.raw} if acceptance.document_id else {}
+            with signed_copies_reused(copies):
+                order._send_order_notification_mail(template, allow_deferred_sending=False)
             order.pending_email_template_id = False
             done.append("confirmation email")
         return done

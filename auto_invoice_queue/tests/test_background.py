@@ -93,7 +93,9 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self.assertEqual(len(message), 1)
         self.assertEqual(message.author_id, order.partner_id, "from the customer, as Odoo's route posts it")
         self.assertEqual(message.attachment_ids.raw, document.raw, "the copy posted is the one hashed")
-        self.assertEqual(len(self._confirmation_messages(order)), 1)
+        confirmation = self._confirmation_messages(order)
+        self.assertEqual(len(confirmation), 1)
+        self.assertEqual(confirmation.attachment_ids.raw, document.raw, "the email sends the PDF kept and hashed")
         self.assertFalse(order.pending_email_template_id)
         invoice = self.assertInvoicedOnce(order)
         self.assertEqual(invoice.state, "draft")
@@ -212,8 +214,10 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         acceptance = order.auto_invoice_acceptance_id
         self.assertEqual(acceptance.channel, "api", "an ORM write outside any request")
         self.assertFalse(acceptance.document_id)
+        self.assertFalse(self._confirmation_messages(order), "its confirmation email is the job's too")
         self._perform(trap)
         self.assertTrue(acceptance.document_id)
+        self.assertEqual(len(self._confirmation_messages(order)), 1)
         self.assertFalse(self._signed_messages(order), "Odoo posts the signed copy for a portal signature only")
         self.assertInvoicedOnce(order)
 
