@@ -3,7 +3,8 @@ from contextvars import ContextVar
 
 from odoo import models
 
-# True while a signature confirms an order in background mode: its confirmation email is left to the acceptance's job (a context variable of the Python code, which no RPC client can set).
+# True while a signature confirms an order in background mode: its confirmation email is left to the
+# acceptance's job (a context variable of the Python code, which no RPC client can set).
 _defer_confirmation_mail = ContextVar("auto_invoice_queue_defer_confirmation_mail", default=False)
 
 
