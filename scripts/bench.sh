@@ -2,7 +2,7 @@
 # make bench: Odoo's own flow (the customer signs, the salesperson invoices by hand) on a database without
 # auto_invoice, against auto_invoice (the signature records the acceptance and creates the draft invoice) on a
 # database with it; both timed over HTTP on real threaded servers, one at a time; then a race check (two simultaneous
-# signatures per order). Extra arguments go to scripts/bench.py (e.g. --orders 50).
+# signatures per order). Extra arguments go to scripts/bench.py (e.g. --orders 50 --bulk 1000 --load 20).
 # Logs land in bench-output/; the databases are dropped at the end.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -33,7 +33,9 @@ BASE_PID=$ODOO_PID
 ODOO_PID=
 # Then auto_invoice's (serve_fresh starts its own sink: stop the first one).
 stop_pid "$SINK_PID"
-serve_fresh "$DB" "$MODULE" "$OUT" --max-cron-threads 0 --log-level info
+# With auto_invoice_queue and queue_job's runner (--load), for the background mode's figures.
+export ODOO_QUEUE_JOB_CHANNELS=${ODOO_QUEUE_JOB_CHANNELS:-root:2,root.auto_invoice:2}
+serve_fresh "$DB" "$MODULE,auto_invoice_queue" "$OUT" --max-cron-threads 0 --log-level info --load=web,queue_job
 echo "bench: Odoo's own flow on $BASE_DB (pid $BASE_PID, port $BASE_PORT), auto_invoice on $DB (pid $ODOO_PID," \
   "port $PORT); $(nproc) CPU core(s)"
 "$VENV/bin/python" "$ROOT/scripts/bench.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
