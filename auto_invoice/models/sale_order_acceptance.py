@@ -156,6 +156,7 @@ class SaleOrderAcceptance(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self.check_access("write")  # a user who may not write acceptances is told so, not that they are evidence
         if evidence := set(vals) - MUTABLE_FIELDS:
             raise UserError(
                 self.env._(
