@@ -38,7 +38,9 @@ class TestRomanianAccessMatrix(RomanianCommon, AccessMatrixCommon, HttpCase):
         # Posted, emailed, queued for SPV.
         invoice.with_user(self.billing_user).with_context(force_report_rendering=True).action_auto_invoice_send()
         self.assertTrue(invoice.auto_invoice_spv_pending)
-        with patch(SPV_FUNCTIONS + "_request_ciusro_send_invoice", side_effect=FakeSpv({"error": SPV_ERROR}).send_invoice):
+        with patch(
+            SPV_FUNCTIONS + "_request_ciusro_send_invoice", side_effect=FakeSpv({"error": SPV_ERROR}).send_invoice
+        ):
             self.cron.sudo().method_direct_trigger()
         self.env.invalidate_all()
         self.assertIn("SPV-INTERNAL-ANSWER", invoice.auto_invoice_spv_error)
@@ -71,7 +73,9 @@ class TestRomanianAccessMatrix(RomanianCommon, AccessMatrixCommon, HttpCase):
     def test_odoo_send_by_a_billing_user_still_keeps_spv_answer(self):
         # Odoo's own Send runs as the billing user: the answer it leaves on the invoice is written by this addon.
         _order, invoice = self._posted_invoice()
-        with patch(SPV_FUNCTIONS + "_request_ciusro_send_invoice", side_effect=FakeSpv({"error": SPV_ERROR}).send_invoice):
+        with patch(
+            SPV_FUNCTIONS + "_request_ciusro_send_invoice", side_effect=FakeSpv({"error": SPV_ERROR}).send_invoice
+        ):
             self.env["account.move.send"].with_user(self.billing_user)._generate_and_send_invoices(
                 invoice.with_user(self.billing_user), sending_methods=[], extra_edis={"ro_edi"}, allow_raising=False
             )
@@ -108,7 +112,9 @@ class TestRomanianAccessMatrix(RomanianCommon, AccessMatrixCommon, HttpCase):
         self.assertCells(
             "account.move: search the invoices queued for SPV",
             lambda user, _rec: bool(
-                self.env["account.move"].with_user(user).search([("id", "=", invoice.id), ("auto_invoice_spv_error", "!=", False)])
+                self.env["account.move"]
+                .with_user(user)
+                .search([("id", "=", invoice.id), ("auto_invoice_spv_error", "!=", False)])
             ),
             readers,
         )
