@@ -20,6 +20,10 @@ class CustomerPortal(portal.CustomerPortal):
             order_sudo = self._document_check_access("sale.order", order_id, access_token=access_token)
         except (AccessError, MissingError):
             return super().portal_quote_accept(order_id, access_token=access_token)  # Odoo's "Invalid order."
+        try:  # the session's user, not order_sudo's superuser
+            request.env["sale.order"]._auto_invoice_check_signing_rights()
+        except AccessError as error:
+            return {"error": error.args[0]}
         # Every refusal before Odoo's route writes anything: a clear answer, and nothing changed.
         if error := order_sudo._auto_invoice_signature_refusal():
             return {"error": error}
@@ -64,6 +68,9 @@ class CustomerPortal(portal.CustomerPortal):
         acceptance_sudo = order_sudo.auto_invoice_acceptance_id
         if not acceptance_sudo:
             return request.redirect(order_sudo.get_portal_url())
+        # An internal user who reads the order (Inventory, Projects) may not read its acceptance: nor its certificate.
+        if request.env.user._is_internal() and not acceptance_sudo.with_user(request.env.user).has_access("read"):
+            return request.redirect("/my")
         return self._show_report(
             acceptance_sudo, "pdf", "auto_invoice.action_report_acceptance_certificate", download=True
         )

@@ -219,11 +219,24 @@ class SaleOrder(models.Model):
         """
         if _caller_records_acceptance.get() or not self.env.user._is_internal():
             return self.browse()
+        self._auto_invoice_check_signing_rights()
         for order in self:
             if error := order._auto_invoice_signature_refusal():
                 raise UserError(error)
             self.env["sale.order.acceptance"]._check_signer_name(vals.get("signed_by") or order.signed_by)
         return self
+
+    @api.model
+    def _auto_invoice_check_signing_rights(self):
+        """Refuse an internal user who signs a quotation for its customer (in the backend, on the portal page at the
+        counter) without sales or billing rights: Odoo lets others write sales orders (warehouse, manufacturing) or
+        read them (auditors, projects), and the portal page asks only to read, but a signature confirms and invoices.
+        """
+        user = self.env.user
+        if self.env.su or not user._is_internal():
+            return
+        if not (user.has_group("sales_team.group_sale_salesman") or user.has_group("account.group_account_invoice")):
+            raise AccessError(self.env._("Only salespeople and billing users can sign a quotation for its customer."))
 
     def _auto_invoice_signature_refusal(self):
         """Why this order cannot take a signature now, or None; the conditions of `_has_to_be_signed()`."""

@@ -159,6 +159,7 @@ class SaleOrderAcceptance(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self.check_access("write")  # a user who may not write acceptances is told so, not that they are evidence
         mutable = MUTABLE_FIELDS if self.filtered("document_id") else MUTABLE_FIELDS | DOCUMENT_FIELDS
         if evidence := set(vals) - mutable:
             raise UserError(

@@ -1,8 +1,17 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 _logger = logging.getLogger(__name__)
+
+# What the reminder job did (and so what it does next): written by the job alone, in sudo, whatever the view says.
+REMINDER_LOG_FIELDS = {
+    "sign_reminder_count",
+    "sign_reminder_last_on",
+    "sign_reminder_follow_up_on",
+    "sign_reminder_next_date",
+}
 
 
 class SaleOrder(models.Model):
@@ -177,6 +186,25 @@ class SaleOrder(models.Model):
             return fields.Date.add(self.sign_reminder_last_on.date(), days=self.sign_reminder_interval_days)
         return fields.Date.add(self.sign_reminder_sent_on.date(), days=self.sign_reminder_first_days)
 
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(REMINDER_LOG_FIELDS & set(vals) for vals in vals_list):
+            self._sign_reminder_check_log_write()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if REMINDER_LOG_FIELDS & set(vals):
+            self._sign_reminder_check_log_write()
+        return super().write(vals)
+
+    def _sign_reminder_check_log_write(self):
+        # `readonly` is a rule of the views only: a count set back would email the customer again, a follow-up date
+        # set ahead would skip the salesperson's call.
+        if not self.env.su:
+            raise AccessError(self.env._("Only the reminder job records the reminders of a quotation."))
+
     def _sign_reminder_due(self, today):
         """Whether a reminder goes today: due by the cadence, and the quotation not expired meanwhile."""
         self.ensure_one()
@@ -261,7 +289,7 @@ class SaleOrder(models.Model):
             subtype_xmlid="mail.mt_comment",
             message_type="comment",
         )
-        self.write(
+        self.sudo().write(  # the cron's user may be changed to one who is not the superuser
             {"sign_reminder_count": self.sign_reminder_count + 1, "sign_reminder_last_on": fields.Datetime.now()}
         )
 
@@ -284,7 +312,7 @@ class SaleOrder(models.Model):
             self.activity_schedule(
                 activity_type_id=activity_type.id, user_id=responsible.id, date_deadline=today, note=note
             )
-        self.sign_reminder_follow_up_on = today
+        self.sudo().sign_reminder_follow_up_on = today
 
     def _sign_reminder_close_follow_up(self, feedback):
         """The customer signed or the quotation is cancelled: nobody needs to call them any more."""

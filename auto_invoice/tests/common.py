@@ -9,6 +9,7 @@ import polib
 import pytz
 from PIL import Image, ImageDraw
 
+from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import new_test_user
 from odoo.tools import format_amount, mute_logger
@@ -221,6 +222,100 @@ class AutoInvoiceCommon(AccountTestInvoicingCommon):
     def _find_note(self, record, text):
         """The chatter notes of `record` that contain `text`."""
         return record.message_ids.filtered(lambda message: text in message.body)
+
+
+ALLOWED, DENIED = "allowed", "denied"
+
+
+class AccessMatrixCommon(AutoInvoiceCommon):
+    """The personas of the access matrix, and its cells: each persona tries one thing on one resource, in a subTest
+    that names both, rolled back after. Customer A is `customer` (quotations made by `_create_quotation`, sold by
+    `salesman`), customer B is `competitor`."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.competitor = cls.env["res.partner"].create(
+            {"name": "Competitor Ltd", "email": "rival@competitor.example.com", "is_company": True}
+        )
+        company = cls.env.company
+        cls.portal_a = cls._create_portal_user("ai_matrix_portal_a", cls.customer)
+        cls.portal_b = cls._create_portal_user("ai_matrix_portal_b", cls.competitor)
+        cls.other_salesman = new_test_user(
+            cls.env, login="ai_matrix_salesman_other", groups="sales_team.group_sale_salesman", company_id=company.id
+        )
+        # Billing rights only: no sales group at all (`billing_user` sells too).
+        cls.billing_only = new_test_user(
+            cls.env, login="ai_matrix_billing", groups="account.group_account_invoice", company_id=company.id
+        )
+        # With sale_stock, a warehouse user (who reads sales orders); without it, an internal user with no sales rights.
+        stock_user = cls.env.ref("stock.group_stock_user", raise_if_not_found=False)
+        cls.inventory_user = new_test_user(
+            cls.env,
+            login="ai_matrix_inventory",
+            groups="stock.group_stock_user" if stock_user else "base.group_user",
+            company_id=company.id,
+        )
+
+    @classmethod
+    def _setup_other_company_user(cls, company):
+        """Sales (all documents) and billing rights, in `company` only."""
+        cls.other_company_user = new_test_user(
+            cls.env,
+            login="ai_matrix_other_company",
+            groups="sales_team.group_sale_salesman_all_leads,account.group_account_invoice",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+
+    @property
+    def personas(self):
+        return {
+            "public": self.env.ref("base.public_user"),
+            "portal_a": self.portal_a,
+            "portal_b": self.portal_b,
+            "salesman": self.salesman,
+            "salesman_other": self.other_salesman,
+            "billing": self.billing_only,
+            "inventory": self.inventory_user,
+            "other_company": self.other_company_user,
+        }
+
+    def assertCells(self, resource, attempt, allowed, fixture=None):
+        """Every persona tries `attempt(user, record)` on `resource`: those of `allowed` must succeed, every other one
+        must be refused (an AccessError, or the attempt returns False: the record is not found, a page sends them
+        away). `fixture()` makes the record of each cell (one per cell: an allowed attempt changes it)."""
+        for persona, user in self.personas.items():
+            with self.subTest(persona=persona, resource=resource):
+                record = fixture() if fixture else None
+                self.assertEqual(
+                    self._cell_outcome(attempt, user, record),
+                    ALLOWED if persona in allowed else DENIED,
+                    f"{persona} on {resource}",
+                )
+
+    def _cell_outcome(self, attempt, user, record):
+        """ALLOWED, DENIED, or the other error the attempt raised (a wrong answer, named in the failure)."""
+        savepoint = self.env.cr.savepoint()
+        try:
+            with mute_logger("odoo.http", "odoo.addons.base.models.ir_rule", "odoo.models"):
+                result = attempt(user, record)
+            self.env.flush_all()
+            return DENIED if result is False else ALLOWED
+        except AccessError:
+            return DENIED
+        except Exception as error:  # any other error is a wrong answer, named in the failure
+            return f"{type(error).__name__}: {error}"
+        finally:
+            savepoint.close(rollback=True)
+            self.env.invalidate_all(flush=False)
+
+    def _log_in(self, user):
+        """An HttpCase session as `user` (the public user: no session)."""
+        if user == self.env.ref("base.public_user"):
+            self.authenticate(None, None)
+        else:
+            self.authenticate(user.login, user.login + "x" * (8 - len(user.login)))  # new_test_user's password
 
 
 class OnlinePaymentCommon(AutoInvoiceCommon, AccountPaymentCommon):

@@ -9,9 +9,12 @@ invoice posted and sent, the error on the invoice and an activity for the salesp
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.auto_invoice.models.sale_order import ACCEPTANCE_READERS
+
+# Written by this addon's own code only, in sudo: the queue of SPV submissions and SPV's last answer.
+SPV_FIELDS = {"auto_invoice_spv_pending", "auto_invoice_spv_error"}
 
 
 class AccountMove(models.Model):
@@ -32,12 +35,25 @@ class AccountMove(models.Model):
         help="Why SPV did not take this invoice's e-Factura the last time it was submitted.",
     )
 
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(SPV_FIELDS & set(vals) for vals in vals_list):
+            self._auto_invoice_spv_check_write()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if SPV_FIELDS & set(vals):
+            self._auto_invoice_spv_check_write()
+        return super().write(vals)
+
     # === ACTION METHODS === #
 
     def action_auto_invoice_spv_resend(self):
         """Submit the e-Factura of these posted invoices again, after an SPV error: queued once, sent once."""
         if not self.env.user.has_group("account.group_account_invoice"):
-            raise UserError(self.env._("Only users with billing rights can send an e-Factura."))
+            raise AccessError(self.env._("Only users with billing rights can send an e-Factura."))
         self.check_access("write")
         for move in self:
             move._auto_invoice_spv_check_resendable()
@@ -74,6 +90,11 @@ class AccountMove(models.Model):
         res = super(AccountMove, self.with_context(auto_invoice_spv_later=True))._auto_invoice_send()
         to_spv._auto_invoice_spv_queue()
         return res
+
+    def _auto_invoice_spv_check_write(self):
+        # `readonly` is a rule of the views only: queueing an invoice for SPV skips the checks of Send e-Factura Again.
+        if not self.env.su:
+            raise AccessError(self.env._("Only the e-Factura job records what is sent to SPV and what SPV answered."))
 
     def _auto_invoice_spv_applicable(self):
         """Whether Odoo's send flow would submit this invoice to SPV (Odoo's own `ro_edi` test)."""
@@ -128,7 +149,7 @@ class AccountMove(models.Model):
     def _auto_invoice_spv_submit(self):
         """Submit this invoice's e-Factura through Odoo's send flow, with its extra EDI `ro_edi` only (no email)."""
         self.ensure_one()
-        self.auto_invoice_spv_pending = False
+        self.sudo().auto_invoice_spv_pending = False  # the cron's user may be changed to one who is not the superuser
         if self.state != "posted" or self.l10n_ro_edi_document_ids or self.l10n_ro_edi_state:
             return  # cancelled or reset since, or submitted by a person meanwhile: never a second submission
         salesperson = self.invoice_user_id or self.env.user

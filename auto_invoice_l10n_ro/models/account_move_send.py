@@ -21,5 +21,6 @@ class AccountMoveSend(models.AbstractModel):
             if "ro_edi" not in invoice_data["extra_edis"]:
                 continue
             error = invoice_data.get("error")
-            invoice.auto_invoice_spv_error = self._format_error_text(error) if error else False
+            # In sudo: Odoo's Send runs as the billing user, who may not write the field (account.move.write).
+            invoice.sudo().auto_invoice_spv_error = self._format_error_text(error) if error else False
         return res
