@@ -4,7 +4,8 @@
 # installed and its test data rolled back); then the same tests again on a second database where `sale_stock` is
 # installed too (the tests tagged `auto_invoice_stock` need it and run only there: a warehouse beside the addon); then
 # the tests of the glue addon auto_invoice_loyalty on a third one (auto_invoice with sale_loyalty); then those of
-# auto_invoice_l10n_ro on a fourth one (a Romanian company's e-Factura, with Romanian loaded).
+# auto_invoice_l10n_ro on a fourth one (a Romanian company's e-Factura, with Romanian loaded); then those of
+# auto_invoice_queue on a fifth one (background mode on OCA queue_job).
 # Ends with "N passed, N failed[, N skipped]"; the race check counts as one test. Fails on: Odoo's exit code, any
 # ERROR/CRITICAL log line, a failed test, no test run, any skipped test, a failed race check.
 # For development: TEST_TAGS=/auto_invoice:TestClass (one pass, no race check unless RACE=1); STOCK=0: no second,
@@ -57,6 +58,7 @@ if ((STOCK)); then
   run_pass loyalty auto_invoice_loyalty /auto_invoice_loyalty "$OUT/auto_invoice_loyalty.log" auto_invoice_loyalty
   run_pass romania auto_invoice_l10n_ro /auto_invoice_l10n_ro "$OUT/auto_invoice_l10n_ro.log" auto_invoice_l10n_ro \
     --load-language=ro_RO
+  run_pass queue auto_invoice_queue /auto_invoice_queue "$OUT/auto_invoice_queue.log" auto_invoice_queue
 fi
 TESTS_PASSED=$TOTAL_PASSED TESTS_FAILED=$TOTAL_FAILED TESTS_SKIPPED=$TOTAL_SKIPPED TESTS_PROBLEMS=("${TOTAL_PROBLEMS[@]}")
 tests_closing_line test "$OUT/$MODULE.log"

@@ -47,15 +47,23 @@ class CustomerPortal(portal.CustomerPortal):
         consent_text = order_sudo.with_context(lang=self._auto_invoice_consent_lang())._auto_invoice_consent_text()
         # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order.
         with caller_records_acceptance():
-            response = super().portal_quote_accept(order_id, access_token=access_token, name=name, signature=signature)
+            response, document = self._auto_invoice_sign(order_sudo, access_token, name, signature)
         if response.get("error"):
             return response
         evidence = {  # who signed: the request's user, not the superuser that order_sudo runs as
             **request.env["sale.order.acceptance"]._request_evidence(channel="portal"),
             "consent_text": consent_text,
         }
-        order_sudo._auto_invoice_record_acceptance(evidence, document=self._auto_invoice_signed_pdf(order_sudo))
+        order_sudo._auto_invoice_record_acceptance(evidence, document=document)
         return response
+
+    def _auto_invoice_sign(self, order_sudo, access_token, name, signature):
+        """Sign and confirm the order as Odoo's own route does (it also renders the signed PDF and posts it).
+
+        :return: (the route's response, the signed PDF it rendered or None)
+        """
+        response = super().portal_quote_accept(order_sudo.id, access_token=access_token, name=name, signature=signature)
+        return response, None if response.get("error") else self._auto_invoice_signed_pdf(order_sudo)
 
     @http.route(["/my/orders/<int:order_id>/certificate"], type="http", auth="public", website=True)
     def portal_order_acceptance_certificate(self, order_id, access_token=None, **kwargs):

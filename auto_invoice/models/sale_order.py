@@ -299,7 +299,7 @@ class SaleOrder(models.Model):
         acceptance._trigger_certificates()  # rendered by a cron once this transaction commits
         self._sign_reminder_close_follow_up(self.env._("Signed by %(signer)s.", signer=acceptance.sudo().signer_name))
         if self.state == "sale":
-            self._auto_invoice_create()
+            self._auto_invoice_schedule()
         return acceptance
 
     # === BUSINESS METHODS: invoice === #
@@ -310,8 +310,17 @@ class SaleOrder(models.Model):
         self._sign_reminder_close_follow_up(self.env._("The quotation was confirmed."))
         # An acceptance waiting for its online payment is invoiced by the confirmation that the payment brings
         # (read in sudo: whoever confirms may not see the acceptance).
-        self.filtered(lambda order: order.sudo().auto_invoice_state == "pending")._auto_invoice_create()
+        self.filtered(lambda order: order.sudo().auto_invoice_state == "pending")._auto_invoice_schedule()
         return res
+
+    def _auto_invoice_schedule(self):
+        """Hook: the acceptances of these confirmed orders are to be invoiced. Here, right away, in the transaction
+        that confirmed them; the queue addon's background mode enqueues a job instead.
+
+        :return: the invoices created now
+        :rtype: account.move
+        """
+        return self._auto_invoice_create()
 
     def _auto_invoice_create(self):
         """Entry point: create the invoice of each order's recorded acceptance, at most once.

@@ -15,6 +15,9 @@ _logger = logging.getLogger(__name__)
 # What the system may still change once an acceptance exists: its outcome and the certificate rendered from it.
 # Everything else is evidence.
 MUTABLE_FIELDS = {"state", "error", "certificate_id"}
+# The signed quotation's PDF and its hash: written once, when it is rendered (later than the signature in the queue
+# addon's background mode), never replaced.
+DOCUMENT_FIELDS = {"document_id", "document_sha256"}
 SIGNER_NAME_MAX_LENGTH = 128
 LEGACY_BATCH_SIZE = 1000  # orders read at a time by the migration to acceptances
 
@@ -156,7 +159,8 @@ class SaleOrderAcceptance(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if evidence := set(vals) - MUTABLE_FIELDS:
+        mutable = MUTABLE_FIELDS if self.filtered("document_id") else MUTABLE_FIELDS | DOCUMENT_FIELDS
+        if evidence := set(vals) - mutable:
             raise UserError(
                 self.env._(
                     "An acceptance is evidence: it cannot be changed (%(fields)s).",
@@ -236,19 +240,6 @@ class SaleOrderAcceptance(models.Model):
         signed_on = fields.Datetime.now()
         if not order.signed_on:
             order.signed_on = signed_on
-        document = document or order._auto_invoice_render_quotation_pdf()
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": self.env._("%(order)s (signed).pdf", order=order.name),
-                    "raw": document,
-                    "mimetype": "application/pdf",
-                    "res_model": self._name,
-                }
-            )
-        )
         user = self.env["res.users"].browse(evidence["user_id"])
         acceptance = self.sudo().create(
             {
@@ -260,15 +251,47 @@ class SaleOrderAcceptance(models.Model):
                 "signer_partner_id": (user.partner_id if user._is_portal() else order.partner_id).id,
                 "signed_on": signed_on,
                 "signature": order.signature,
-                "document_id": attachment.id,
-                "document_sha256": self._sha256(document),
                 "auto_invoice": order.auto_invoice_on_signature,
                 **{field: order[field] for field in POLICY_FIELDS},
                 "state": "pending" if order.auto_invoice_on_signature else "done",
             }
         )
-        attachment.res_id = acceptance.id
+        if document or not acceptance._defers_signed_document():
+            acceptance._attach_signed_document(document)
         return acceptance
+
+    def _defers_signed_document(self):
+        """Whether the signed quotation's PDF is rendered after the signing request rather than in it: never here;
+        the queue addon's background mode renders it in the acceptance's job."""
+        return False
+
+    def _attach_signed_document(self, document=None):
+        """Keep the PDF of the quotation as signed, and its SHA-256: the hash is over the very bytes stored (and sent),
+        whenever they are rendered. Once: an acceptance that has its document keeps it.
+
+        :param bytes document: the PDF the caller rendered already (Odoo's signing route has); else rendered now
+        :return: the attachment
+        """
+        self.ensure_one()
+        acceptance = self.sudo()
+        if acceptance.document_id:
+            return acceptance.document_id
+        document = document or acceptance.order_id._auto_invoice_render_quotation_pdf()
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("%(order)s (signed).pdf", order=acceptance.order_id.name),
+                    "raw": document,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": acceptance.id,
+                }
+            )
+        )
+        acceptance.write({"document_id": attachment.id, "document_sha256": self._sha256(document)})
+        return attachment
 
     @api.model
     def _content_values(self, order):
@@ -335,7 +358,18 @@ class SaleOrderAcceptance(models.Model):
         changes, so rendering it a moment later gives the same document. An acceptance whose rendering fails is
         tried again at the next run.
         """
-        acceptances = self.search([("certificate_id", "=", False), ("state", "!=", "void")], limit=batch_size)
+        # An acceptance whose signed PDF is still to be rendered (background mode) waits for it; one recorded before
+        # acceptances had documents (no channel) has none to wait for.
+        acceptances = self.search(
+            [
+                ("certificate_id", "=", False),
+                ("state", "!=", "void"),
+                "|",
+                ("document_id", "!=", False),
+                ("channel", "=", False),
+            ],
+            limit=batch_size,
+        )
         self.env["ir.cron"]._commit_progress(remaining=len(acceptances))
         for acceptance in acceptances:
             acceptance._attach_certificate()

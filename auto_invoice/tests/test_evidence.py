@@ -144,6 +144,17 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
             acceptance.sudo().unlink()
         self.assertEqual(acceptance.signer_name, "Ada Lovelace")
 
+    def test_signed_document_is_kept_once_and_never_replaced(self):
+        acceptance = self._signed_order().acceptance_ids
+        document, sha256 = acceptance.document_id, acceptance.document_sha256
+        self.assertTrue(document and sha256)
+        forged = self.env["ir.attachment"].create({"name": "forged.pdf", "raw": b"%PDF-1.4 forged"})
+
+        with self.assertRaisesRegex(UserError, r"evidence: it cannot be changed \(document_id, document_sha256\)"):
+            acceptance.sudo().write({"document_id": forged.id, "document_sha256": "0" * 64})
+        self.assertEqual(acceptance._attach_signed_document(b"%PDF-1.4 later"), document, "rendered once")
+        self.assertRecordValues(acceptance, [{"document_id": document.id, "document_sha256": sha256}])
+
     def test_salesperson_cannot_forge_write_or_delete_an_acceptance(self):
         order = self._signed_order()
         acceptance = order.acceptance_ids.with_user(self.salesman)

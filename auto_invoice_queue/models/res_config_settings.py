@@ -1,0 +1,7 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    auto_invoice_background = fields.Boolean(related="company_id.auto_invoice_background", readonly=False)

@@ -1,0 +1,48 @@
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from odoo import models
+
+# True while a signature confirms an order in background mode: its confirmation email is left to the
+# acceptance's job (a context variable of the Python code, which no RPC client can set).
+_defer_confirmation_mail = ContextVar("auto_invoice_queue_defer_confirmation_mail", default=False)
+
+
+@contextmanager
+def confirmation_mail_deferred():
+    token = _defer_confirmation_mail.set(True)
+    try:
+        yield
+    finally:
+        _defer_confirmation_mail.reset(token)
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    def _auto_invoice_record_acceptance(self, evidence, document=None):
+        if not self.company_id.auto_invoice_background:
+            return super()._auto_invoice_record_acceptance(evidence, document=document)
+        with confirmation_mail_deferred():  # whatever the channel: a backend signature, an API batch
+            acceptance = super()._auto_invoice_record_acceptance(evidence, document=document)
+        acceptance._enqueue_completion()  # the signed copy, even when the invoice waits for a payment
+        return acceptance
+
+    def _auto_invoice_schedule(self):
+        background = self.filtered(lambda order: order.company_id.auto_invoice_background)
+        background.sudo().auto_invoice_acceptance_id._enqueue_completion()
+        return super(SaleOrder, self - background)._auto_invoice_schedule()
+
+    def _send_order_notification_mail(self, mail_template, allow_deferred_sending=True):
+        if mail_template and allow_deferred_sending and _defer_confirmation_mail.get():
+            # Odoo's own field for a deferred email, sent by the acceptance's job rather than by Odoo's cron.
+            self.pending_email_template_id = mail_template
+            return None
+        return super()._send_order_notification_mail(mail_template, allow_deferred_sending=allow_deferred_sending)
+
+    def action_auto_invoice_retry(self):
+        # A job that failed before the signed copy existed: Retry Invoice completes the signature first.
+        for order in self.filtered(lambda order: order.company_id.auto_invoice_background):
+            order._auto_invoice_lock()
+            order.sudo().auto_invoice_acceptance_id._complete_signing()
+        return super().action_auto_invoice_retry()

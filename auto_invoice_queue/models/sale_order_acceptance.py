@@ -1,0 +1,117 @@
+import logging
+
+from odoo import models
+from odoo.exceptions import LockError, UserError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from .ir_actions_report import signed_copies_reused
+
+_logger = logging.getLogger(__name__)
+
+JOB_CHANNEL = "root.auto_invoice"
+JOB_MAX_RETRIES = 8  # concurrency errors and a locked order only: any other error ends the job
+LOCKED_RETRY_SECONDS = 5
+
+
+class SaleOrderAcceptance(models.Model):
+    _inherit = "sale.order.acceptance"
+
+    def _defers_signed_document(self):
+        # In background mode, the signing request keeps the signature and the signed content's hash; the PDF is
+        # rendered by the acceptance's job (its hash is over the bytes stored and sent, whenever rendered).
+        return super()._defers_signed_document() or self.sudo().company_id.auto_invoice_background
+
+    def _enqueue_completion(self):
+        """One job per acceptance completes what its signing request left: its identity key keeps a second one from
+        being queued while the first waits, and the job itself does each step once."""
+        for acceptance in self.sudo():
+            acceptance.with_delay(
+                channel=JOB_CHANNEL,
+                max_retries=JOB_MAX_RETRIES,
+                identity_key=f"auto_invoice.acceptance.{acceptance.id}",
+                description=self.env._(
+                    "Complete acceptance %(reference)s of %(order)s",
+                    reference=acceptance.name,
+                    order=acceptance.order_id.name,
+                ),
+            )._job_complete()
+
+    def _job_complete(self):
+        """The job: the signed copy, the confirmation email and the invoice of this acceptance, with its order locked.
+
+        Safe to run twice (a retry, a job re-queued after its worker died): each step looks at what is done already.
+        A failure of the invoice takes the failure path of the synchronous mode (`_create_invoice`); a concurrency
+        error or a locked order is retried by queue_job.
+
+        :return: what the job did, kept as its result
+        """
+        self.ensure_one()
+        acceptance = self.sudo()
+        if acceptance.state == "void":
+            return "void: nothing to do"
+        order = acceptance.order_id
+        self.env.flush_all()
+        try:
+            order.lock_for_update()
+        except LockError:
+            raise RetryableJobError(
+                f"{order.name} is locked by another transaction", seconds=LOCKED_RETRY_SECONDS, ignore_retry=True
+            ) from None
+        done = acceptance._complete_signing()
+        if acceptance._is_to_invoice():
+            invoice = order._auto_invoice_create()
+            done.append(f"invoice {invoice.name or invoice.id}" if invoice else f"invoice: {acceptance.state}")
+        return ", ".join(done) or "nothing left to do"
+
+    def _complete_signing(self):
+        """What Odoo's signing route does in the request, done later: keep the signed PDF (evidence), post it on the
+        order as Odoo does, send the confirmation email that the request deferred, with that same PDF attached. Each
+        once; call it with the order locked.
+
+        :return: the steps done
+        :rtype: list
+        """
+        self.ensure_one()
+        acceptance = self.sudo()
+        order = acceptance.order_id
+        done = []
+        if not acceptance.document_id and acceptance.channel:  # none to render for an acceptance of before 19.0.1.0.0
+            document = acceptance._attach_signed_document()
+            if acceptance.channel == "portal":
+                acceptance._post_signed_document(document)
+            acceptance._trigger_certificates()
+            done.append("signed document")
+        if template := order.pending_email_template_id:
+            copies = {order.id: acceptance.document_id.raw} if acceptance.document_id else {}
+            with signed_copies_reused(copies):
+                order._send_order_notification_mail(template, allow_deferred_sending=False)
+            order.pending_email_template_id = False
+            done.append("confirmation email")
+        return done
+
+    def _post_signed_document(self, document):
+        """The message Odoo's portal route posts at the signature, with the signed PDF: from the signer."""
+        self.ensure_one()
+        acceptance = self.sudo()
+        author = acceptance.partner_id if acceptance.user_id._is_public() else acceptance.user_id.partner_id
+        acceptance.order_id.message_post(
+            body=self.env._("Order signed by %(signer)s", signer=acceptance.signer_name),
+            author_id=author.id,
+            attachment_ids=document.copy({"res_model": "sale.order", "res_id": acceptance.order_id.id}).ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _job_failed(self, exc_name=None, exc_message=None, exc_info=None):
+        """queue_job gave up on this acceptance's job (retries exhausted, an unexpected error): the same visible
+        failure as in the synchronous mode, and Retry Invoice."""
+        reason = self.env._("The background job failed: %(error)s", error=exc_message or exc_name)
+        for acceptance in self.sudo():
+            if acceptance._is_to_invoice() and acceptance.state == "pending":
+                acceptance._mark_failed(UserError(reason))
+            else:  # nothing to invoice: the order's salesperson still learns that its signed copy is missing
+                _logger.warning("Background job of acceptance %s failed: %s", acceptance.name, exc_message)
+                acceptance.order_id.message_post(
+                    body=reason, author_id=self.env.ref("base.partner_root").id, subtype_xmlid="mail.mt_note"
+                )

@@ -1,0 +1,267 @@
+import hashlib
+from unittest.mock import patch
+
+from odoo.exceptions import LockError
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.auto_invoice.tests.common import AutoInvoiceCommon, OnlinePaymentCommon
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) Background/1.0"
+
+
+@tagged("post_install", "-at_install")
+class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
+    """Background mode: the signing request records the acceptance and enqueues its job; the job, performed apart,
+    completes the signed copy, the confirmation email and the invoice."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.auto_invoice_background = True
+
+    def _sign(self, order, **params):
+        return self._accept_on_portal(order, USER_AGENT, **params)
+
+    def _sign_trapped(self, order):
+        """Sign `order` on the portal with its jobs trapped (enqueued, not performed); counts the PDFs rendered."""
+        report_model = type(self.env["ir.actions.report"])
+        with (
+            trap_jobs() as trap,
+            patch.object(
+                report_model, "_render_qweb_pdf", autospec=True, side_effect=report_model._render_qweb_pdf
+            ) as render,
+        ):
+            result = self._sign(order)
+        self.assertNotIn("error", result)
+        return trap, render.call_count
+
+    def _perform(self, trap):
+        """Perform the trapped jobs as queue_job's runner does, each in an environment of its own: here the test's
+        cursor, with the user of the request that enqueued it (that request's cursor is closed); PDFs by wkhtmltopdf,
+        not the HTML that Odoo's tests render by default."""
+        for job in trap.enqueued_jobs:
+            env = job.recordset.env
+            job.recordset = job.recordset.with_env(self.env(user=env.uid, su=env.su)).with_context(
+                force_report_rendering=True
+            )
+        trap.perform_enqueued_jobs()
+
+    def _signed_messages(self, order):
+        return order.message_ids.filtered(lambda message: "Order signed by" in (message.body or ""))
+
+    def _confirmation_messages(self, order):
+        subject = self.env.ref("auto_invoice.mail_template_order_confirmed")._render_field("subject", order.ids)
+        return order.message_ids.filtered(lambda message: message.subject == subject[order.id])
+
+    def test_signing_request_records_the_acceptance_and_enqueues_one_job(self):
+        order = self._create_quotation()
+
+        trap, renders = self._sign_trapped(order)
+
+        acceptance = order.auto_invoice_acceptance_id
+        trap.assert_jobs_count(1)
+        trap.assert_enqueued_job(
+            acceptance._job_complete,
+            properties={"channel": "root.auto_invoice", "identity_key": f"auto_invoice.acceptance.{acceptance.id}"},
+        )
+        self.assertEqual(renders, 0, "no PDF is rendered in the customer's signing request")
+        self.assertEqual(order.state, "sale")
+        self.assertRecordValues(
+            acceptance,
+            [{"state": "pending", "channel": "portal", "signer_name": "Ada Lovelace", "document_id": False}],
+        )
+        self.assertTrue(acceptance.signature, "the signature is kept by the request itself")
+        self.assertTrue(acceptance.content_sha256 and acceptance.ip_address)
+        self.assertFalse(order.invoice_ids, "the invoice is the job's")
+        self.assertEqual(order.pending_email_template_id, self.env.ref("auto_invoice.mail_template_order_confirmed"))
+        self.assertFalse(self._confirmation_messages(order))
+        self.assertFalse(self._signed_messages(order))
+
+    def test_job_completes_the_signed_copy_the_confirmation_and_the_invoice(self):
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+        acceptance = order.auto_invoice_acceptance_id
+
+        self._perform(trap)
+
+        document = acceptance.document_id
+        self.assertTrue(document.raw.startswith(b"%PDF"))
+        self.assertEqual(acceptance.document_sha256, hashlib.sha256(document.raw).hexdigest())
+        message = self._signed_messages(order)
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.author_id, order.partner_id, "from the customer, as Odoo's route posts it")
+        self.assertEqual(message.attachment_ids.raw, document.raw, "the copy posted is the one hashed")
+        confirmation = self._confirmation_messages(order)
+        self.assertEqual(len(confirmation), 1)
+        self.assertEqual(confirmation.attachment_ids.raw, document.raw, "the email sends the PDF kept and hashed")
+        self.assertFalse(order.pending_email_template_id)
+        invoice = self.assertInvoicedOnce(order)
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(invoice.activity_ids.user_id, self.salesman, "the salesperson is asked to review it")
+
+    def test_job_run_twice_makes_nothing_more(self):
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+        acceptance = order.auto_invoice_acceptance_id
+        self._perform(trap)
+        invoice, document = order.auto_invoice_id, acceptance.document_id
+
+        result = acceptance._job_complete()  # a retry, or a job re-queued after its worker died
+
+        self.assertEqual(result, "nothing left to do")
+        self.assertEqual(self.assertInvoicedOnce(order), invoice)
+        self.assertEqual(acceptance.document_id, document)
+        self.assertEqual(len(self._signed_messages(order)), 1)
+        self.assertEqual(len(self._confirmation_messages(order)), 1)
+
+    def test_a_second_job_is_not_queued_while_the_first_waits(self):
+        order = self._create_quotation()
+        self._sign(order)  # not trapped: the job is stored in queue_job's table
+        acceptance = order.auto_invoice_acceptance_id
+
+        acceptance._enqueue_completion()
+        order._auto_invoice_schedule()
+
+        jobs = self.env["queue.job"].sudo().search([("identity_key", "=", f"auto_invoice.acceptance.{acceptance.id}")])
+        self.assertEqual(len(jobs), 1)
+        self.assertRecordValues(jobs, [{"state": "pending", "channel": "root.auto_invoice", "max_retries": 8}])
+
+    def test_locked_order_is_retried_later(self):
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+        acceptance = order.auto_invoice_acceptance_id
+
+        with (
+            patch.object(type(order), "lock_for_update", side_effect=LockError("locked")),
+            self.assertRaises(RetryableJobError),
+        ):
+            acceptance._job_complete()
+
+        self.assertFalse(order.invoice_ids)
+        self.assertEqual(acceptance.state, "pending")
+        self._perform(trap)
+        self.assertInvoicedOnce(order)
+
+    def test_invoice_failure_in_the_job_takes_the_failure_path(self):
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+        self.env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", order.company_id.id)]).write(
+            {"active": False}
+        )
+
+        self._perform(trap)
+
+        acceptance = order.auto_invoice_acceptance_id
+        self.assertEqual(acceptance.state, "failed")
+        self.assertTrue(acceptance.document_id, "the signed copy is kept whatever the invoice does")
+        self.assertIn(
+            self.env.ref("auto_invoice.mail_activity_type_auto_invoice_failed"), order.activity_ids.activity_type_id
+        )
+
+    def test_job_given_up_fails_visibly_and_retry_completes_it(self):
+        order = self._create_quotation()
+        self._sign_trapped(order)
+        acceptance = order.auto_invoice_acceptance_id
+        job_function = self.env.ref("auto_invoice_queue.job_function_acceptance_complete").sudo()
+        self.assertEqual(job_function.on_fail_method, "_job_failed")
+
+        getattr(acceptance, job_function.on_fail_method)(exc_name="MemoryError", exc_message="worker out of memory")
+
+        self.assertEqual(order.auto_invoice_state, "failed")
+        self.assertIn("worker out of memory", order.auto_invoice_error)
+        self.assertIn(
+            self.env.ref("auto_invoice.mail_activity_type_auto_invoice_failed"), order.activity_ids.activity_type_id
+        )
+
+        order.with_user(self.salesman).action_auto_invoice_retry()
+
+        self.assertInvoicedOnce(order)
+        self.assertEqual(acceptance.document_sha256, hashlib.sha256(acceptance.document_id.raw).hexdigest())
+        self.assertEqual(len(self._signed_messages(order)), 1)
+        self.assertEqual(len(self._confirmation_messages(order)), 1)
+
+    def test_certificate_waits_for_the_signed_copy(self):
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+        acceptance = order.auto_invoice_acceptance_id
+
+        cron = self.env.ref("auto_invoice.ir_cron_acceptance_certificate").sudo()
+        cron.method_direct_trigger()
+        self.assertFalse(acceptance.certificate_id, "no certificate before the document it names")
+
+        self._perform(trap)
+        cron.method_direct_trigger()
+        self.assertTrue(acceptance.certificate_id)
+
+    def test_post_and_send_policy_in_the_job(self):
+        order = self._create_quotation(lines=[(self.service, 1.0)], auto_invoice_after="send")
+        trap, _renders = self._sign_trapped(order)
+
+        self._perform(trap)
+
+        invoice = self.assertInvoicedOnce(order)
+        self.assertEqual(invoice.state, "posted")
+        self.assertTrue(invoice.is_move_sent)
+
+    def test_backend_signature_renders_its_copy_in_the_job(self):
+        order = self._create_quotation()
+
+        with trap_jobs() as trap:
+            self._sign_in_backend(order)
+
+        acceptance = order.auto_invoice_acceptance_id
+        self.assertEqual(acceptance.channel, "api", "an ORM write outside any request")
+        self.assertFalse(acceptance.document_id)
+        self.assertFalse(self._confirmation_messages(order), "its confirmation email is the job's too")
+        self._perform(trap)
+        self.assertTrue(acceptance.document_id)
+        self.assertEqual(len(self._confirmation_messages(order)), 1)
+        self.assertFalse(self._signed_messages(order), "Odoo posts the signed copy for a portal signature only")
+        self.assertInvoicedOnce(order)
+
+    def test_synchronous_mode_stays_the_default(self):
+        company = self.env["res.company"].create({"name": "Synchronous Ltd"})
+        self.assertFalse(company.auto_invoice_background)
+        self.env.company.auto_invoice_background = False
+        order = self._create_quotation()
+
+        with trap_jobs() as trap:
+            self._sign(order)
+
+        trap.assert_jobs_count(0)
+        self.assertTrue(order.auto_invoice_acceptance_id.document_id)
+        self.assertInvoicedOnce(order)
+
+    def test_setting_in_settings(self):
+        self.env.company.auto_invoice_background = False
+        self.env["res.config.settings"].create({"auto_invoice_background": True}).execute()
+        self.assertTrue(self.env.company.auto_invoice_background)
+
+
+@tagged("post_install", "-at_install")
+class TestBackgroundPayment(OnlinePaymentCommon):
+    """A signed quotation waiting for its online payment: the payment's confirmation enqueues the invoice's job."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.auto_invoice_background = True
+
+    def test_acceptance_waiting_for_its_payment_is_invoiced_by_the_confirmation_job(self):
+        with trap_jobs() as trap:
+            order = self._signed_quotation_to_pay(1.0)
+        trap.assert_jobs_count(1)  # its signed copy
+        trap.perform_enqueued_jobs()
+        self.assertTrue(order.auto_invoice_acceptance_id.document_id)
+        self.assertFalse(order.invoice_ids)
+
+        with trap_jobs() as trap:
+            self._pay(order, order.amount_total)
+
+        self.assertEqual(order.state, "sale")
+        trap.assert_jobs_count(1)
+        self.assertFalse(order.invoice_ids, "enqueued by the confirmation, not performed yet")
+        trap.perform_enqueued_jobs()
+        self.assertInvoicedOnce(order)
