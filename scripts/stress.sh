@@ -28,6 +28,23 @@ fi
 # runs two jobs at a time, two of them auto_invoice's.
 export ODOO_QUEUE_JOB_CHANNELS=${ODOO_QUEUE_JOB_CHANNELS:-root:2,root.auto_invoice:2}
 PID_A='' PID_B=''
+# Odoo's prefork master spawns a gevent process (websockets) and respawns it when it exits. In this virtualenv it
+# exits at once: gevent's plugins ask setuptools 65's pkg_resources for "zope.interface", which does not find
+# zope.interface 8's dist-info under its normalised name (zope_interface-8.7.dist-info). The master then opens a
+# database connection every second to respawn it, and stops the whole server the first time PostgreSQL refuses one
+# (the PostgreSQL fault of stress.py). The servers of this run get the dist-info under the names pkg_resources looks
+# for, on their PYTHONPATH only; the fix itself belongs in make setup (a newer setuptools).
+SHIM=$OUT/pyshim
+shim_dist_infos() {
+  local site info name
+  site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  mkdir -p "$SHIM"
+  for info in "$site"/zope_*.dist-info; do
+    [[ -e $info ]] || continue
+    name=$(basename "$info")
+    ln -sfn "$info" "$SHIM/${name/zope_/zope.}"
+  done
+}
 
 cleanup() {
   [[ -z $PID_A ]] || stop_pid "$PID_A"
@@ -45,13 +62,16 @@ fresh_db "$DB" "$MODULES" "$OUT/odoo-install.log"
 
 # Prefork servers: each is a master process with two HTTP workers, a cron worker and (with queue_job loaded) a job
 # runner worker; both runners compete for queue_job's advisory lock and the first one started (A) gets it.
+shim_dist_infos
+export PYTHONPATH=$SHIM${PYTHONPATH:+:$PYTHONPATH}
 SERVER_OPTIONS=(--workers 2 --max-cron-threads 1 --limit-time-real 240 --limit-time-cpu 180 --load "$LOAD"
   --log-level info)
 PORT_A=$(free_port)
-start_odoo "$DB" "$PORT_A" "$OUT/odoo-server-a.log" "${SERVER_OPTIONS[@]}"
+# Each server its own port for its gevent process (websockets): both would take 8072, and one would respawn forever.
+start_odoo "$DB" "$PORT_A" "$OUT/odoo-server-a.log" "${SERVER_OPTIONS[@]}" --gevent-port "$(free_port)"
 PID_A=$ODOO_PID
 PORT_B=$(free_port)
-start_odoo "$DB" "$PORT_B" "$OUT/odoo-server-b.log" "${SERVER_OPTIONS[@]}"
+start_odoo "$DB" "$PORT_B" "$OUT/odoo-server-b.log" "${SERVER_OPTIONS[@]}" --gevent-port "$(free_port)"
 PID_B=$ODOO_PID
 ODOO_PID=''
 echo "stress: server A pid $PID_A on http://127.0.0.1:$PORT_A, server B pid $PID_B on http://127.0.0.1:$PORT_B" \
