@@ -969,7 +969,9 @@ class Faults:
         server when that fails (odoo/service/server.py, process_spawn): said when it happens."""
         stress, args = self.stress, self.stress.args
         ids = stress.create_orders(6, "faults pg")
-        urls = {order_id: stress.sign_url(order_id, server=index % 2) for index, order_id in enumerate(ids)}
+        # The signatures to A, the page views to B: a signature renders PDFs whose assets wkhtmltopdf fetches from B
+        # (web.base.url), and two of them on B's two workers would wait for each other until --limit-time-real.
+        urls = {order_id: stress.sign_url(order_id) for order_id in ids}
         stress.wait_jobs()
         admin = psycopg2.connect(dbname="postgres", host=args.pg_host, port=args.pg_port, user=args.pg_user)
         admin.autocommit = True
@@ -980,19 +982,17 @@ class Faults:
                 (limit,) = cr.fetchone()
                 cr.execute(f'ALTER DATABASE "{args.db}" CONNECTION LIMIT {int(limit)}')
                 threads = []
-                for index, order_id in enumerate(ids):
+                for order_id in ids:
                     threads.append(
-                        threading.Thread(
-                            target=lambda o=order_id, s=index % 2: answers.__setitem__(o, stress.accept(s, urls[o]))
-                        )
+                        threading.Thread(target=lambda o=order_id: answers.__setitem__(o, stress.accept(0, urls[o])))
                     )
                     threads.append(
                         threading.Thread(
-                            target=lambda o=order_id, s=index % 2: answers.__setitem__(
+                            target=lambda o=order_id: answers.__setitem__(
                                 -o,
                                 stress.send(
                                     "GET",
-                                    f"{stress.urls[s]}/my/orders/{o}",
+                                    f"{stress.urls[1]}/my/orders/{o}",
                                     params={"access_token": stress.orders[o]["token"]},
                                 ),
                             )
