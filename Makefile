@@ -3,7 +3,7 @@ ODOO_SRC ?= /opt/odoo/19.0
 VENV ?= $(HOME)/.venvs/odoo19
 export ODOO_SRC VENV
 
-.PHONY: setup test pytest test-core demo bench run lint pot readme clean
+.PHONY: setup test pytest test-core demo bench stress run lint pot readme clean
 
 setup:  ## Odoo source repair, system packages, virtualenv, PostgreSQL role (idempotent)
 	scripts/setup.sh
@@ -23,6 +23,9 @@ demo:  ## End-to-end demo on a fresh database and a real server; results in demo
 bench:  ## Odoo's own flow vs auto_invoice over HTTP (time, queries, RSS), then a race check; BENCH_ARGS="--orders 50"
 	scripts/bench.sh $(BENCH_ARGS)
 
+stress:  ## Two prefork servers, one fresh database: concurrent, hostile and faulty signatures, every order checked; STRESS_ARGS="--orders 10"
+	scripts/stress.sh $(STRESS_ARGS)
+
 run:  ## Odoo on 127.0.0.1:8069 with a quotation waiting for signature
 	scripts/run.sh
 
@@ -37,7 +40,7 @@ readme:  ## Rebuild auto_invoice/README.md from its readme/ fragments
 	scripts/readme.sh
 
 clean:  ## Remove generated files and the demo/run/bench/pytest databases
-	rm -rf demo-output test-output bench-output .ruff_cache .pytest_cache
+	rm -rf demo-output test-output bench-output stress-output .ruff_cache .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	-bash -c 'source scripts/common.sh && drop_db auto_invoice_demo && drop_db auto_invoice_run && drop_db auto_invoice_bench \
 	  && drop_db auto_invoice_pytest && rm -f "$$ODOO_DATA_DIR/auto_invoice_pytest.stamp"'

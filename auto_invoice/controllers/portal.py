@@ -1,10 +1,21 @@
+import base64
+import binascii
+import io
+
+from PIL import Image
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.http import request
+from odoo.tools.image import IMAGE_MAX_RESOLUTION
 
 from odoo.addons.sale.controllers import portal
 
 from ..models.sale_order import caller_records_acceptance
+
+# The signature pad sends its canvas as a PNG of some kilobytes; anything much larger did not come from it.
+SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk that closes every complete PNG
 
 
 class CustomerPortal(portal.CustomerPortal):
@@ -28,7 +39,7 @@ class CustomerPortal(portal.CustomerPortal):
         if error := order_sudo._auto_invoice_signature_refusal():
             return {"error": error}
         if signature:  # without one, Odoo's own route answers ("Signature is missing.")
-            if not isinstance(signature, str):
+            if not self._auto_invoice_is_pad_signature(signature):
                 return {"error": request.env._("Invalid signature data.")}
             try:
                 name = request.env["sale.order.acceptance"]._check_signer_name(name)
@@ -74,6 +85,27 @@ class CustomerPortal(portal.CustomerPortal):
         return self._show_report(
             acceptance_sudo, "pdf", "auto_invoice.action_report_acceptance_certificate", download=True
         )
+
+    def _auto_invoice_is_pad_signature(self, signature):
+        """Whether `signature` is what the signature pad sends: a complete PNG in base64, at most
+        SIGNATURE_MAX_BYTES, within Odoo's image resolution. Anything else is refused before Odoo's route stores it
+        as the order's signature (it took a JPEG, an SVG with a script, a truncated PNG) or answers the visitor
+        with a traceback (bytes that are no image)."""
+        if not isinstance(signature, str) or len(signature) > SIGNATURE_MAX_BYTES * 4 // 3 + 4:
+            return False
+        try:
+            data = base64.b64decode(signature, validate=True)
+            if len(data) > SIGNATURE_MAX_BYTES or not data.endswith(PNG_END):
+                return False  # Odoo loads truncated images (ir_actions_report sets LOAD_TRUNCATED_IMAGES)
+            with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+                if image.width * image.height > IMAGE_MAX_RESOLUTION:
+                    return False
+                image.verify()  # every chunk's checksum
+            with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+                image.load()  # and its pixels decoded
+        except (binascii.Error, ValueError, OSError, SyntaxError, Image.DecompressionBombError):
+            return False
+        return True
 
     def _auto_invoice_consent_lang(self):
         """The language the signing page showed its consent statement in: one of the active languages, else the

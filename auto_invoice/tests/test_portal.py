@@ -2,6 +2,7 @@ import base64
 import hashlib
 import html
 import io
+import os
 import re
 from unittest.mock import patch
 
@@ -356,8 +357,7 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
     def test_garbage_signature_changes_nothing(self):
         order = self._create_quotation()
 
-        with self.assertRaisesRegex(JsonRpcException, "UserError"):
-            self._accept(order, signature="not an image")
+        self.assertEqual(self._accept(order, signature="not an image"), {"error": "Invalid signature data."})
 
         self.assertUntouched(order)
 
@@ -366,10 +366,33 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         buffer = io.BytesIO()
         Image.new("1", (8000, 8000), 1).save(buffer, format="PNG")  # 64 Mpx: over Odoo's image limit
 
-        with self.assertRaisesRegex(JsonRpcException, "UserError"):
-            self._accept(order, signature=base64.b64encode(buffer.getvalue()).decode())
+        result = self._accept(order, signature=base64.b64encode(buffer.getvalue()).decode())
 
+        self.assertEqual(result, {"error": "Invalid signature data."})
         self.assertUntouched(order)
+
+    def test_only_a_signature_pad_png_is_taken(self):
+        """What the signature pad never sends is refused with a clear answer, never Odoo's traceback, and changes
+        nothing: another format, markup, a truncated image or encoding, megabytes of noise (make stress found those
+        answered with a traceback, and a 10 MB PNG taken as a signature)."""
+        noise, jpeg = io.BytesIO(), io.BytesIO()
+        Image.frombytes("L", (1500, 1500), os.urandom(1500 * 1500)).save(noise, format="PNG", compress_level=0)
+        Image.new("RGB", (300, 100), "white").save(jpeg, format="JPEG")
+        png = base64.b64decode(self.signature)
+        svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+        for label, signature in (
+            ("noise PNG over 2 MB", base64.b64encode(noise.getvalue()).decode()),
+            ("random bytes", base64.b64encode(os.urandom(3_000_000)).decode()),
+            ("JPEG", base64.b64encode(jpeg.getvalue()).decode()),
+            ("SVG with a script", base64.b64encode(svg).decode()),
+            ("truncated PNG", base64.b64encode(png[: len(png) // 2]).decode()),
+            ("truncated base64", self.signature[: len(self.signature) // 2 + 1]),
+            ("a data: URL", "data:image/png;base64," + self.signature),
+        ):
+            order = self._create_quotation()
+            with self.subTest(signature=label):
+                self.assertEqual(self._accept(order, signature=signature), {"error": "Invalid signature data."})
+                self.assertUntouched(order)
 
     def test_quotation_declined_on_the_portal_is_never_invoiced(self):
         order = self._create_quotation()

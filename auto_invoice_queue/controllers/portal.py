@@ -16,7 +16,10 @@ class CustomerPortal(portal.CustomerPortal):
         # acceptance's job; the customer waits for the signature and the confirmation only.
         try:
             order_sudo.write({"signed_by": name, "signed_on": fields.Datetime.now(), "signature": signature})
-            order_sudo.flush_recordset(["signature"])  # a bad image is refused here, as by Odoo's route
+            # The whole row now, as Odoo's route does: a bad image is refused here, and a second signing request of
+            # this order conflicts on its row (retried by Odoo, then refused as already signed), not on the unique
+            # index of the acceptance inserted below, which answers the customer with an error and its traceback.
+            order_sudo.flush_recordset()
         except (TypeError, binascii.Error):
             return {"error": request.env._("Invalid signature data.")}, None
         if not order_sudo._has_to_be_paid():

@@ -79,6 +79,25 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self.assertFalse(self._confirmation_messages(order))
         self.assertFalse(self._signed_messages(order))
 
+    def test_signature_reaches_the_order_row_before_the_acceptance(self):
+        """A second signing request of the same order must conflict on the order's row (Odoo retries it, then it is
+        refused as already signed), not on the acceptance's unique index, which answered the customer with Odoo's
+        error and its traceback (make stress: two submissions at once in background mode)."""
+        order = self._create_quotation()
+        acceptance_model = type(self.env["sale.order.acceptance"])
+        seen = []
+
+        def create_for_order(model, order_arg, *args, **kwargs):
+            model.env.cr.execute("SELECT signed_by FROM sale_order WHERE id = %s", [order_arg.id])  # no flush
+            seen.append(model.env.cr.fetchone()[0])
+            return create_for_order.original(model, order_arg, *args, **kwargs)
+
+        create_for_order.original = acceptance_model._create_for_order
+        with trap_jobs(), patch.object(acceptance_model, "_create_for_order", create_for_order):
+            self.assertNotIn("error", self._sign(order))
+
+        self.assertEqual(seen, ["Ada Lovelace"], "the order's row is written before the acceptance is inserted")
+
     def test_job_completes_the_signed_copy_the_confirmation_and_the_invoice(self):
         order = self._create_quotation()
         trap, _renders = self._sign_trapped(order)
