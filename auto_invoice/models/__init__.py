@@ -2,6 +2,7 @@ from . import auto_invoice_policy_mixin
 from . import account_move
 from . import account_move_send
 from . import ir_actions_report
+from . import ir_http
 from . import payment_transaction
 from . import res_company
 from . import res_config_settings

@@ -8,6 +8,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common import AutoInvoiceCommon, expected_content_sha256
 
@@ -185,6 +186,46 @@ class TestAutoInvoicePortalIntegrity(AutoInvoiceCommon, HttpCase):
                     ),
                     {"error": "Invalid order."},
                 )
+        self.assertUntouched(order)
+
+    def _post_raw(self, url, body):
+        """A request to `url` whose body is `body` as sent, typed as JSON; returns the decoded answer."""
+        with mute_logger("odoo.http"):  # Odoo logs the failed request's traceback, on the server only
+            response = self.url_open(url, data=body, headers={"Content-Type": "application/json"})
+        return response.json()
+
+    def test_malformed_request_answers_the_customer_without_a_traceback(self):
+        order = self._create_quotation()
+        url = f"/my/orders/{order.id}/accept?access_token={order.access_token}"
+        for label, body in (
+            ("params a list", json.dumps({"jsonrpc": "2.0", "method": "call", "params": ["Ada"], "id": 1})),
+            ("params a string", json.dumps({"jsonrpc": "2.0", "method": "call", "params": "Ada", "id": 1})),
+            ("deeply nested", '{"params": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ):
+            with self.subTest(label):
+                answer = self._post_raw(url, body)
+                self.assertEqual(
+                    answer["error"]["data"],
+                    {
+                        "name": "InternalServerError",
+                        "message": "The request could not be processed.",
+                        "arguments": ["The request could not be processed."],
+                        "context": {},
+                        "debug": "",
+                    },
+                )
+                self.assertNotIn("Traceback", json.dumps(answer))
+                self.assertUntouched(order)
+
+    def test_staff_keep_odoo_error_details(self):
+        order = self._create_quotation()
+        self.authenticate("ai_salesman", "ai_salesman")
+        body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": ["Ada"], "id": 1})
+
+        answer = self._post_raw(f"/my/orders/{order.id}/accept?access_token={order.access_token}", body)
+
+        self.assertEqual(answer["error"]["data"]["name"], "builtins.ValueError")
+        self.assertIn("Traceback (most recent call last)", answer["error"]["data"]["debug"])
         self.assertUntouched(order)
 
     # --- 16: the portal's channel, whoever signs --------------------------------------------------------------------

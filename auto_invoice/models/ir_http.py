@@ -1,0 +1,54 @@
+import json
+import logging
+
+from werkzeug.exceptions import HTTPException
+
+from odoo import _, models
+from odoo.exceptions import UserError
+from odoo.http import SessionExpiredException, request
+from odoo.tools import json_default
+
+_logger = logging.getLogger(__name__)
+
+
+class IrHttp(models.AbstractModel):
+    _inherit = "ir.http"
+
+    @classmethod
+    def _handle_error(cls, exception):
+        """Customers (the portal's visitors and users) never get the server's traceback in a JSON-RPC error: Odoo puts
+        it in every answer (`data.debug`), and a malformed request on the signing route would show our code to whoever
+        holds a link. Staff keep Odoo's answer."""
+        response = super()._handle_error(exception)
+        if request.dispatcher.routing_type != "jsonrpc" or cls._auto_invoice_is_staff():
+            return response
+        try:
+            answer = json.loads(response.get_data())
+        except ValueError:
+            return response
+        if not isinstance(answer, dict) or not isinstance(answer.get("error"), dict):
+            return response
+        answer["error"]["data"] = cls._auto_invoice_customer_error_data(exception, answer["error"].get("data") or {})
+        response.set_data(json.dumps(answer, default=json_default))
+        return response
+
+    @classmethod
+    def _auto_invoice_is_staff(cls):
+        """Whether the request's user is an internal user; when that cannot be told (no session, or a transaction
+        the error aborted), the answer is the customer's."""
+        if request.env is None or not request.session.uid:
+            return False
+        try:
+            return request.env.user._is_internal()
+        except Exception:  # noqa: BLE001 - deciding not to show details must never raise in the error handler
+            _logger.info("could not tell whether the user of a failed request is internal", exc_info=True)
+            return False
+
+    @classmethod
+    def _auto_invoice_customer_error_data(cls, exception, data):
+        """Odoo's error data without its traceback; an unexpected error (not a message written for users) also loses
+        its type and text."""
+        if isinstance(exception, UserError | HTTPException | SessionExpiredException):
+            return {**data, "debug": ""}
+        message = _("The request could not be processed.")
+        return {"name": "InternalServerError", "message": message, "arguments": [message], "context": {}, "debug": ""}
