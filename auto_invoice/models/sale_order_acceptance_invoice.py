@@ -243,7 +243,8 @@ class SaleOrderAcceptance(models.Model):
             acceptance.auto_invoice_after
         )
         if reviewed and review_type and (responsible := order._auto_invoice_responsible()):
-            invoice_sudo.activity_schedule(
+            self._schedule_for_salesperson(
+                invoice_sudo,
                 activity_type_id=review_type.id,
                 summary=self.env._("Review and send: %(document)s", document=document),
                 user_id=responsible.id,
@@ -279,6 +280,17 @@ class SaleOrderAcceptance(models.Model):
             author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",
         )
+
+    def _schedule_for_salesperson(self, record, **values):
+        """An activity for the salesperson on `record`. Its email goes through Odoo's mail queue, whose cron is woken
+        now: it leaves a moment later, and the customer's signing request does not wait for our internal email.
+
+        :return: the activity
+        """
+        activity = record.with_context(mail_notify_force_send=False).activity_schedule(**values)
+        if cron := self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False):
+            cron.sudo()._trigger()
+        return activity
 
     def _invoiced_already_message(self):
         """Why this acceptance created no invoice: what it asks for is invoiced already."""
@@ -320,4 +332,4 @@ class SaleOrderAcceptance(models.Model):
         failure_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_failed", raise_if_not_found=False)
         responsible = order_sudo._auto_invoice_responsible()
         if failure_type and responsible and failure_type not in order_sudo.activity_ids.activity_type_id:
-            order_sudo.activity_schedule(activity_type_id=failure_type.id, user_id=responsible.id, note=reason)
+            self._schedule_for_salesperson(order_sudo, activity_type_id=failure_type.id, user_id=responsible.id, note=reason)

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
@@ -70,6 +72,33 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
         self.assertTrue(
             self._find_note(invoice, f'data-oe-model="sale.order" data-oe-id="{order.id}"'),
             "the invoice's chatter links to the accepted quotation",
+        )
+
+    def test_salesperson_email_is_queued_not_sent_in_the_signing_transaction(self):
+        order = self._create_quotation()
+        mail_model = type(self.env["mail.mail"])
+        queue_cron = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", queue_cron.id)]).unlink()
+        with (
+            patch.object(mail_model, "send", autospec=True) as send,
+            patch.object(mail_model, "send_after_commit", autospec=True) as send_after_commit,
+        ):
+            self._sign_in_backend(order, user=self.env.user)  # not the salesperson: the salesperson is emailed
+
+        invoice = order.auto_invoice_id
+        email = self.env["mail.mail"].search(
+            [
+                ("model", "=", "account.move"),
+                ("res_id", "=", invoice.id),
+                ("recipient_ids", "in", self.salesman.partner_id.ids),
+            ]
+        )
+        self.assertEqual(len(email), 1, "the review activity's email to the salesperson")
+        self.assertEqual(email.state, "outgoing")
+        sent = self.env["mail.mail"].union(*(call.args[0] for call in send.call_args_list + send_after_commit.call_args_list))
+        self.assertNotIn(email, sent, "left to the mail queue, not sent by the transaction that signed")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", queue_cron.id)]), "the mail queue is woken now"
         )
 
     def test_company_setting_is_the_default_per_quotation(self):
