@@ -3,7 +3,7 @@ import logging
 
 from werkzeug.exceptions import HTTPException
 
-from odoo import _, models
+from odoo import models
 from odoo.exceptions import UserError
 from odoo.http import SessionExpiredException, request
 from odoo.tools import json_default
@@ -50,5 +50,5 @@ class IrHttp(models.AbstractModel):
         its type and text."""
         if isinstance(exception, UserError | HTTPException | SessionExpiredException):
             return {**data, "debug": ""}
-        message = _("The request could not be processed.")
+        message = request.env._("The request could not be processed.")
         return {"name": "InternalServerError", "message": message, "arguments": [message], "context": {}, "debug": ""}

@@ -332,4 +332,6 @@ class SaleOrderAcceptance(models.Model):
         failure_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_failed", raise_if_not_found=False)
         responsible = order_sudo._auto_invoice_responsible()
         if failure_type and responsible and failure_type not in order_sudo.activity_ids.activity_type_id:
-            self._schedule_for_salesperson(order_sudo, activity_type_id=failure_type.id, user_id=responsible.id, note=reason)
+            self._schedule_for_salesperson(
+                order_sudo, activity_type_id=failure_type.id, user_id=responsible.id, note=reason
+            )

@@ -95,7 +95,9 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
         )
         self.assertEqual(len(email), 1, "the review activity's email to the salesperson")
         self.assertEqual(email.state, "outgoing")
-        sent = self.env["mail.mail"].union(*(call.args[0] for call in send.call_args_list + send_after_commit.call_args_list))
+        sent = self.env["mail.mail"].union(
+            *(call.args[0] for call in send.call_args_list + send_after_commit.call_args_list)
+        )
         self.assertNotIn(email, sent, "left to the mail queue, not sent by the transaction that signed")
         self.assertTrue(
             self.env["ir.cron.trigger"].search([("cron_id", "=", queue_cron.id)]), "the mail queue is woken now"
