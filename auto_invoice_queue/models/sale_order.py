@@ -25,7 +25,7 @@ class SaleOrder(models.Model):
             return super()._auto_invoice_record_acceptance(evidence, document=document)
         with confirmation_mail_deferred():  # whatever the channel: a backend signature, an API batch
             acceptance = super()._auto_invoice_record_acceptance(evidence, document=document)
-        acceptance._enqueue_completion()  # the signed copy, even when the invoice waits for a payment
+        acceptance._enqueue_signing()  # even when the invoice waits for a payment (its job is the confirmation's)
         return acceptance
 
     def _auto_invoice_schedule(self):

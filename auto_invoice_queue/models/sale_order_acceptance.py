@@ -11,7 +11,9 @@ _logger = logging.getLogger(__name__)
 
 JOB_CHANNEL = "root.auto_invoice"
 JOB_MAX_RETRIES = 8  # concurrency errors and a locked order only: any other error ends the job
-LOCKED_RETRY_SECONDS = 5
+LOCKED_RETRY_SECONDS = 3  # the other job of the same order renders a PDF for about that long
+INVOICE_JOB_PRIORITY = 10  # queue_job's default
+SIGNING_JOB_PRIORITY = 20  # after the invoices waiting in the channel
 
 
 class SaleOrderAcceptance(models.Model):
@@ -23,22 +25,52 @@ class SaleOrderAcceptance(models.Model):
         return super()._defers_signed_document() or self.sudo().company_id.auto_invoice_background
 
     def _enqueue_completion(self):
-        """One job per acceptance completes what its signing request left: its identity key keeps a second one from
-        being queued while the first waits, and the job itself does each step once."""
+        """The invoice's job, one per acceptance: its identity key keeps a second one from being queued while the
+        first waits, and the job itself invoices once. It renders no PDF (unless its policy sends the invoice): a batch
+        of acceptances has its invoices before its signed copies."""
         for acceptance in self.sudo():
             acceptance.with_delay(
                 channel=JOB_CHANNEL,
+                priority=INVOICE_JOB_PRIORITY,
                 max_retries=JOB_MAX_RETRIES,
                 identity_key=f"auto_invoice.acceptance.{acceptance.id}",
                 description=self.env._(
-                    "Complete acceptance %(reference)s of %(order)s",
+                    "Invoice acceptance %(reference)s of %(order)s",
                     reference=acceptance.name,
                     order=acceptance.order_id.name,
                 ),
             )._job_complete()
 
+    def _enqueue_signing(self):
+        """The signed copy's job, one per acceptance, after the invoices waiting in the channel (lower priority):
+        wkhtmltopdf is most of the work the signing request left."""
+        for acceptance in self.sudo():
+            acceptance.with_delay(
+                channel=JOB_CHANNEL,
+                priority=SIGNING_JOB_PRIORITY,
+                max_retries=JOB_MAX_RETRIES,
+                identity_key=f"auto_invoice.acceptance.{acceptance.id}.signing",
+                description=self.env._(
+                    "Signed copy and confirmation email of %(reference)s (%(order)s)",
+                    reference=acceptance.name,
+                    order=acceptance.order_id.name,
+                ),
+            )._job_complete_signing()
+
+    def _job_lock_order(self):
+        """Lock the acceptance's order for a job (its invoice or its signed copy), or have queue_job retry soon."""
+        order = self.sudo().order_id
+        self.env.flush_all()
+        try:
+            order.lock_for_update()
+        except LockError:
+            raise RetryableJobError(
+                f"{order.name} is locked by another transaction", seconds=LOCKED_RETRY_SECONDS, ignore_retry=True
+            ) from None
+
     def _job_complete(self):
-        """The job: the signed copy, the confirmation email and the invoice of this acceptance, with its order locked.
+        """The invoice's job: the invoice of this acceptance, with its order locked. When its policy emails the
+        invoice, the signed copy and the order's confirmation come first, as in the synchronous mode.
 
         Safe to run twice (a retry, a job re-queued after its worker died): each step looks at what is done already.
         A failure of the invoice takes the failure path of the synchronous mode (`_create_invoice`); a concurrency
@@ -50,19 +82,25 @@ class SaleOrderAcceptance(models.Model):
         acceptance = self.sudo()
         if acceptance.state == "void":
             return "void: nothing to do"
-        order = acceptance.order_id
-        self.env.flush_all()
-        try:
-            order.lock_for_update()
-        except LockError:
-            raise RetryableJobError(
-                f"{order.name} is locked by another transaction", seconds=LOCKED_RETRY_SECONDS, ignore_retry=True
-            ) from None
-        done = acceptance._complete_signing()
+        self._job_lock_order()
+        done = []
         if acceptance._is_to_invoice():
-            invoice = order._auto_invoice_create()
+            if acceptance.auto_invoice_after == "send":
+                done += acceptance._complete_signing()
+            invoice = acceptance.order_id._auto_invoice_create()
             done.append(f"invoice {invoice.name or invoice.id}" if invoice else f"invoice: {acceptance.state}")
         return ", ".join(done) or "nothing left to do"
+
+    def _job_complete_signing(self):
+        """The signed copy's job: what Odoo's signing route does in the request, with the order locked; once.
+
+        :return: what the job did, kept as its result
+        """
+        self.ensure_one()
+        if self.sudo().state == "void":
+            return "void: nothing to do"
+        self._job_lock_order()
+        return ", ".join(self._complete_signing()) or "nothing left to do"
 
     def _complete_signing(self):
         """What Odoo's signing route does in the request, done later: keep the signed PDF (evidence), post it on the
@@ -104,14 +142,24 @@ class SaleOrderAcceptance(models.Model):
         )
 
     def _job_failed(self, exc_name=None, exc_message=None, exc_info=None):
-        """queue_job gave up on this acceptance's job (retries exhausted, an unexpected error): the same visible
-        failure as in the synchronous mode, and Retry Invoice."""
-        reason = self.env._("The background job failed: %(error)s", error=exc_message or exc_name)
+        """queue_job gave up on this acceptance's invoice job (retries exhausted, an unexpected error): the same
+        visible failure as in the synchronous mode, and Retry Invoice."""
+        reason = self._job_failure_reason(exc_name, exc_message)
         for acceptance in self.sudo():
             if acceptance._is_to_invoice() and acceptance.state == "pending":
                 acceptance._mark_failed(UserError(reason))
-            else:  # nothing to invoice: the order's salesperson still learns that its signed copy is missing
-                _logger.warning("Background job of acceptance %s failed: %s", acceptance.name, exc_message)
-                acceptance.order_id.message_post(
-                    body=reason, author_id=self.env.ref("base.partner_root").id, subtype_xmlid="mail.mt_note"
-                )
+
+    def _job_signing_failed(self, exc_name=None, exc_message=None, exc_info=None):
+        """queue_job gave up on the signed copy's job: the salesperson reads it on the order (the signature and its
+        evidence are kept; Retry Invoice, or requeuing the job, completes the copy)."""
+        reason = self._job_failure_reason(exc_name, exc_message)
+        for acceptance in self.sudo():
+            _logger.warning("The signed copy's job of acceptance %s failed: %s", acceptance.name, exc_message)
+            acceptance.order_id.message_post(
+                body=self.env._("The signed copy could not be completed. %(reason)s", reason=reason),
+                author_id=self.env.ref("base.partner_root").id,
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _job_failure_reason(self, exc_name, exc_message):
+        return self.env._("The background job failed: %(error)s", error=exc_message or exc_name)

@@ -48,6 +48,16 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
             )
         trap.perform_enqueued_jobs()
 
+    def _perform_one(self, trap, method_name):
+        """Perform only the trapped job of `method_name`, as `_perform` does; returns its result."""
+        (job,) = [job for job in trap.enqueued_jobs if job.method_name == method_name]
+        trap.enqueued_jobs.remove(job)
+        env = job.recordset.env
+        job.recordset = job.recordset.with_env(self.env(user=env.uid, su=env.su)).with_context(
+            force_report_rendering=True
+        )
+        return job.perform()
+
     def _signed_messages(self, order):
         return order.message_ids.filtered(lambda message: "Order signed by" in (message.body or ""))
 
@@ -55,16 +65,27 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         subject = self.env.ref("auto_invoice.mail_template_order_confirmed")._render_field("subject", order.ids)
         return order.message_ids.filtered(lambda message: message.subject == subject[order.id])
 
-    def test_signing_request_records_the_acceptance_and_enqueues_one_job(self):
+    def test_signing_request_records_the_acceptance_and_enqueues_its_two_jobs(self):
         order = self._create_quotation()
-
         trap, renders = self._sign_trapped(order)
 
         acceptance = order.auto_invoice_acceptance_id
-        trap.assert_jobs_count(1)
+        trap.assert_jobs_count(2)
         trap.assert_enqueued_job(
             acceptance._job_complete,
-            properties={"channel": "root.auto_invoice", "identity_key": f"auto_invoice.acceptance.{acceptance.id}"},
+            properties={
+                "channel": "root.auto_invoice",
+                "identity_key": f"auto_invoice.acceptance.{acceptance.id}",
+                "priority": 10,
+            },
+        )
+        trap.assert_enqueued_job(
+            acceptance._job_complete_signing,
+            properties={
+                "channel": "root.auto_invoice",
+                "identity_key": f"auto_invoice.acceptance.{acceptance.id}.signing",
+                "priority": 20,  # after the invoices waiting in the channel
+            },
         )
         self.assertEqual(renders, 0, "no PDF is rendered in the customer's signing request")
         self.assertEqual(order.state, "sale")
@@ -127,9 +148,10 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self._perform(trap)
         invoice, document = order.auto_invoice_id, acceptance.document_id
 
-        result = acceptance._job_complete()  # a retry, or a job re-queued after its worker died
+        # a retry, or a job re-queued after its worker died
+        results = [acceptance._job_complete(), acceptance._job_complete_signing()]
 
-        self.assertEqual(result, "nothing left to do")
+        self.assertEqual(results, ["nothing left to do", "nothing left to do"])
         self.assertEqual(self.assertInvoicedOnce(order), invoice)
         self.assertEqual(acceptance.document_id, document)
         self.assertEqual(len(self._signed_messages(order)), 1)
@@ -141,11 +163,42 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         acceptance = order.auto_invoice_acceptance_id
 
         acceptance._enqueue_completion()
+        acceptance._enqueue_signing()
         order._auto_invoice_schedule()
 
-        jobs = self.env["queue.job"].sudo().search([("identity_key", "=", f"auto_invoice.acceptance.{acceptance.id}")])
-        self.assertEqual(len(jobs), 1)
-        self.assertRecordValues(jobs, [{"state": "pending", "channel": "root.auto_invoice", "max_retries": 8}])
+        keys = [f"auto_invoice.acceptance.{acceptance.id}", f"auto_invoice.acceptance.{acceptance.id}.signing"]
+        jobs = self.env["queue.job"].sudo().search([("identity_key", "in", keys)], order="priority")
+        self.assertRecordValues(
+            jobs,
+            [
+                {"state": "pending", "channel": "root.auto_invoice", "max_retries": 8, "identity_key": keys[0]},
+                {"state": "pending", "channel": "root.auto_invoice", "max_retries": 8, "identity_key": keys[1]},
+            ],
+        )
+
+    def test_invoice_job_renders_no_pdf_and_the_signed_copy_follows(self):
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+        acceptance = order.auto_invoice_acceptance_id
+        report_model = type(self.env["ir.actions.report"])
+
+        with patch.object(
+            report_model, "_render_qweb_pdf", autospec=True, side_effect=report_model._render_qweb_pdf
+        ) as render:
+            result = self._perform_one(trap, "_job_complete")
+
+        invoice = self.assertInvoicedOnce(order)
+        self.assertEqual(result, f"invoice {invoice.name or invoice.id}")
+        self.assertEqual(render.call_count, 0, "a batch of acceptances has its invoices before its PDFs")
+        self.assertFalse(acceptance.document_id)
+        self.assertFalse(self._confirmation_messages(order))
+
+        self.assertEqual(self._perform_one(trap, "_job_complete_signing"), "signed document, confirmation email")
+
+        self.assertEqual(acceptance.document_sha256, hashlib.sha256(acceptance.document_id.raw).hexdigest())
+        self.assertEqual(len(self._signed_messages(order)), 1)
+        self.assertEqual(self._confirmation_messages(order).attachment_ids.raw, acceptance.document_id.raw)
+        self.assertEqual(self.assertInvoicedOnce(order), invoice)
 
     def test_locked_order_is_retried_later(self):
         order = self._create_quotation()
@@ -201,6 +254,23 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self.assertEqual(len(self._signed_messages(order)), 1)
         self.assertEqual(len(self._confirmation_messages(order)), 1)
 
+    def test_signed_copy_job_given_up_is_told_on_the_order(self):
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+        acceptance = order.auto_invoice_acceptance_id
+        self._perform_one(trap, "_job_complete")
+        job_function = self.env.ref("auto_invoice_queue.job_function_acceptance_signing").sudo()
+        self.assertEqual(job_function.on_fail_method, "_job_signing_failed")
+
+        with self.assertLogs("odoo.addons.auto_invoice_queue", "WARNING"):
+            getattr(acceptance, job_function.on_fail_method)(exc_name="MemoryError", exc_message="out of memory")
+
+        self.assertTrue(self._find_note(order, "The signed copy could not be completed"))
+        self.assertEqual(order.auto_invoice_state, "done", "the invoice made by its own job stays")
+        self.assertTrue(acceptance.signature, "the signature and its evidence are kept")
+        self._perform_one(trap, "_job_complete_signing")  # requeued from queue_job's Jobs
+        self.assertTrue(acceptance.document_id)
+
     def test_certificate_waits_for_the_signed_copy(self):
         order = self._create_quotation()
         trap, _renders = self._sign_trapped(order)
@@ -218,11 +288,17 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         order = self._create_quotation(lines=[(self.service, 1.0)], auto_invoice_after="send")
         trap, _renders = self._sign_trapped(order)
 
-        self._perform(trap)
+        self._perform_one(trap, "_job_complete")
 
         invoice = self.assertInvoicedOnce(order)
         self.assertEqual(invoice.state, "posted")
         self.assertTrue(invoice.is_move_sent)
+        confirmation = self._confirmation_messages(order)
+        self.assertEqual(len(confirmation), 1, "an emailed invoice comes after the order's confirmation")
+        sent_invoice = invoice.message_ids.filtered("attachment_ids").sorted("id")[:1]
+        self.assertLess(confirmation.id, sent_invoice.id)
+        self.assertEqual(self._perform_one(trap, "_job_complete_signing"), "nothing left to do")
+        self.assertEqual(len(self._signed_messages(order)), 1)
 
     def test_backend_signature_renders_its_copy_in_the_job(self):
         order = self._create_quotation()
@@ -271,7 +347,7 @@ class TestBackgroundPayment(OnlinePaymentCommon):
     def test_acceptance_waiting_for_its_payment_is_invoiced_by_the_confirmation_job(self):
         with trap_jobs() as trap:
             order = self._signed_quotation_to_pay(1.0)
-        trap.assert_jobs_count(1)  # its signed copy
+        trap.assert_jobs_count(1, only=order.auto_invoice_acceptance_id._job_complete_signing)  # its signed copy only
         trap.perform_enqueued_jobs()
         self.assertTrue(order.auto_invoice_acceptance_id.document_id)
         self.assertFalse(order.invoice_ids)
