@@ -15,6 +15,7 @@ exactly one invoice (duplicates, errors) or the race check fails.
 """
 
 import argparse
+import dataclasses
 import re
 import statistics
 import sys
@@ -262,9 +263,41 @@ class Bench:
         return elapsed, invoice_counts(rpc, ids)
 
     # --- load: concurrent customers, each signing their own quotation ---------------------------------------------
+    def create_customer_orders(self, kind, count):
+        """One quotation for each of count new customers (companies of their own), as create_orders; a shared
+        customer would make the signatures conflict on its row (Odoo's own flow retries, then fails)."""
+        server = self.server(kind)
+        partner = server.client.read_one(
+            "res.partner", server.data.customer_id, ["street", "city", "zip", "country_id"]
+        )
+        customer_ids = server.client.rpc(
+            "res.partner",
+            "create",
+            [
+                {
+                    "name": f"Load Customer {i + 1} ({kind})",
+                    "email": f"load-{kind}-{i + 1}@customer.example",
+                    "is_company": True,
+                    "street": partner["street"],
+                    "city": partner["city"],
+                    "zip": partner["zip"],
+                    "country_id": partner["country_id"][0],
+                }
+                for i in range(count)
+            ],
+        )
+        auto = {ODOO: None, OFF: False}.get(kind, True)
+        return [
+            order
+            for customer_id in customer_ids
+            for order in create_sent_quotations(
+                server.client, dataclasses.replace(server.data, customer_id=customer_id), 1, auto=auto
+            )
+        ]
+
     def load(self, kind, customers):
         """customers sign their own quotation at once; returns (latencies in ms, errors, RSS growth in bytes)."""
-        orders = self.create_orders(kind, customers)
+        orders = self.create_customer_orders(kind, customers)
         sign_urls = [self.server(kind).client.portal_sign_url(*order) for order in orders]
         barrier, latencies, errors = threading.Barrier(customers), [], []
         rss = self.server(kind).rss()

@@ -271,6 +271,27 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self._perform_one(trap, "_job_complete_signing")  # requeued from queue_job's Jobs
         self.assertTrue(acceptance.document_id)
 
+    def test_order_reset_before_its_jobs_run_is_not_invoiced_and_signs_again_once(self):
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+        first = order.auto_invoice_acceptance_id
+        order.with_context(disable_cancel_warning=True).action_cancel()
+        order.action_draft()  # back to a quotation before the runner took the jobs
+        self.assertEqual(first.state, "void")
+
+        self._perform(trap)
+
+        self.assertFalse(order.invoice_ids)
+        self.assertFalse(first.document_id, "no PDF of what the order became, as the copy of what was signed")
+        self.assertTrue(first.signature, "the voided signature is kept")
+        trap, _renders = self._sign_trapped(order)
+        self._perform(trap)
+        invoice = self.assertInvoicedOnce(order)
+        second = order.auto_invoice_acceptance_id
+        self.assertNotEqual(second, first)
+        self.assertEqual(second.invoice_ids, invoice)
+        self.assertTrue(second.document_id)
+
     def test_certificate_waits_for_the_signed_copy(self):
         order = self._create_quotation()
         trap, _renders = self._sign_trapped(order)
