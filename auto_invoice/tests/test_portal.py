@@ -215,7 +215,7 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         with (
             patch.object(self.registry["sale.order"], "_action_confirm", side_effect=TypeError("another module")),
             mute_logger("odoo.http"),
-            self.assertRaisesRegex(JsonRpcException, "TypeError"),
+            self.assertRaisesRegex(JsonRpcException, "InternalServerError"),  # no detail for the customer
         ):
             self._accept(order)
 
