@@ -1,7 +1,7 @@
 {
     "name": "Invoice on Signature",
     "summary": "Create the invoice the moment a customer e-signs a quotation, ready to review and send",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/Sales",
     "website": "https://github.com/auto-invoice/auto_invoice",
     "author": "auto_invoice contributors",

@@ -7,10 +7,12 @@ from . import payment_transaction
 from . import res_company
 from . import res_config_settings
 from . import sale_order
+from . import sale_order_payment
 from . import sale_order_policy
 from . import sale_order_reminder
 from . import sale_order_acceptance
 from . import sale_order_acceptance_invoice
 from . import sale_order_line
 from . import sale_order_signed_content
+from . import sale_order_signed_billing
 from . import sale_order_template

@@ -2,7 +2,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.fields import Command
 from odoo.tools import float_compare, float_repr, format_amount, formatLang
 
 from .sale_order import ACCEPTANCE_READERS
@@ -32,7 +31,14 @@ class AccountMove(models.Model):
         groups="base.group_user",
         help="What this invoice bills differently from the quotation the customer signed; empty when it matches.",
     )
-
+    auto_invoice_added_lines = fields.Char(
+        string="Added to the Order after Signing",
+        compute="_compute_auto_invoice_added_lines",
+        compute_sudo=True,
+        groups="base.group_user",
+        help="The lines added to the order after the customer signed, which this invoice does not bill: Odoo invoices "
+        "them as usual (Create Invoice on the order).",
+    )
     auto_invoice_review_status = fields.Char(
         string="Signed Quotation",
         compute="_compute_auto_invoice_review_status",
@@ -68,6 +74,13 @@ class AccountMove(models.Model):
         for move in self:
             signed = move.auto_invoice_acceptance_id._signed_content()
             move.auto_invoice_differences = "\n".join(move._auto_invoice_compare(signed)) if signed else False
+
+    @api.depends("auto_invoice_acceptance_id", "invoice_line_ids.sale_line_ids")
+    def _compute_auto_invoice_added_lines(self):
+        for move in self:
+            order = move.auto_invoice_acceptance_id.order_id
+            added = order._auto_invoice_lines_added_after_signing() - move.invoice_line_ids.sale_line_ids
+            move.auto_invoice_added_lines = ", ".join((line.name or "").split("\n")[0] for line in added) or False
 
     @api.depends("auto_invoice_acceptance_id", "amount_total", "currency_id")
     def _compute_auto_invoice_review_status(self):
@@ -130,9 +143,10 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        # However an automatic invoice is posted (Odoo's Confirm, Confirm & Send, its policy, a batch post), the
-        # customer's online payment ends matched with it: the hook is the posting itself, not each button.
-        posted._auto_invoice_match_online_payments_sudo()
+        # However an invoice of a signed order is posted (Odoo's Confirm, Confirm & Send, its policy, a batch post),
+        # the customer's online payments end matched with it: the hook is the posting itself, not each button.
+        invoices = posted.filtered(lambda move: move.move_type == "out_invoice")
+        invoices.sudo().line_ids.sale_line_ids.order_id._auto_invoice_match_payments()
         return posted
 
     def action_auto_invoice_send(self):
@@ -154,9 +168,17 @@ class AccountMove(models.Model):
         return moves.auto_invoice_acceptance_id | moves.line_ids.sale_line_ids.order_id.auto_invoice_acceptance_id
 
     def _is_ready_to_be_sent(self):
-        # Odoo's Automatic Invoice emails the posted invoices linked to an online payment once they are "ready": an
-        # automatic invoice is sent by its Post and Send policy or by a person (Confirm & Send), never by the payment.
-        return super()._is_ready_to_be_sent() and not self.is_auto_invoice
+        # Odoo's Automatic Invoice emails the posted invoices linked to an online payment once they are "ready". The
+        # invoices of a signed order are sent by their acceptance's Post and Send policy or by a person (Confirm &
+        # Send), never by the payment that they were matched with.
+        return super()._is_ready_to_be_sent() and not self._auto_invoice_sent_by_policy()
+
+    def _auto_invoice_sent_by_policy(self):
+        """Whether this invoice is sent by an acceptance's policy or a person, not by Odoo's Automatic Invoice: an
+        automatic invoice, or an invoice of an order whose acceptance invoices its payments."""
+        self.ensure_one()
+        orders = self.sudo().line_ids.sale_line_ids.order_id
+        return self.is_auto_invoice or any(order._auto_invoice_bills_payments() for order in orders)
 
     def _auto_invoice_check_link_write(self):
         # `readonly` is a rule of the views only: only the acceptance itself links its invoice, in sudo.
@@ -207,29 +229,6 @@ class AccountMove(models.Model):
         The caller's billing rights are checked (Confirm & Send, or a policy only billing users choose); see
         _auto_invoice_down_payment_writer for deposits."""
         self._auto_invoice_down_payment_writer().action_post()
-
-    def _auto_invoice_match_online_payments_sudo(self):
-        """Link these posted automatic invoices to their orders' online payments and match those payments.
-
-        Their drafts were unlinked from the payment transactions, lest Odoo post them when a payment completes
-        (see sale.order._auto_invoice_generate): the link comes back once posted, so that a payment still to be
-        processed is matched by Odoo, and a payment already made is matched here.
-        """
-        # In sudo: billing users cannot read payment transactions; the moves are posted and checked by then.
-        for move in self.sudo().filtered(
-            lambda move: move.is_auto_invoice and move.state == "posted" and move.is_inbound()
-        ):
-            transactions = move.line_ids.sale_line_ids.order_id.transaction_ids.filtered(
-                lambda tx: tx.state in ("authorized", "done")
-            )
-            move.transaction_ids = [Command.link(tx.id) for tx in transactions]
-            receivable = move.line_ids.filtered(lambda line: line.account_type == "asset_receivable").account_id
-            payments = transactions.payment_id.move_id.line_ids.filtered(
-                lambda line, receivable=receivable: line.account_id in receivable and not line.reconciled
-            )
-            for line in payments:
-                if move.payment_state not in ("paid", "in_payment"):
-                    move.js_assign_outstanding_line(line.id)
 
     def _auto_invoice_send(self):
         """Send these posted invoices through Odoo's send flow with the customer's defaults: their sending method
@@ -287,11 +286,12 @@ class AccountMove(models.Model):
             )
         amounts = self._auto_invoice_amounts_without(added)
         signed_currency = self._auto_invoice_signed_currency(signed)
-        for field, label in (
-            ("amount_untaxed", self.env._("Untaxed amount")),
-            ("amount_tax", self.env._("Taxes")),
-            ("amount_total", self.env._("Total")),
-        ):
+        labels = {
+            "amount_untaxed": self.env._("Untaxed amount"),
+            "amount_tax": self.env._("Taxes"),
+            "amount_total": self.env._("Total"),
+        }
+        for field, label in labels.items():
             billed = self.currency_id.round(sign * amounts[field])
             if float_repr(billed, self.currency_id.decimal_places) != signed[field]:
                 differences.append(

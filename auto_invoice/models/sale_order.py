@@ -162,17 +162,7 @@ class SaleOrder(models.Model):
 
     def action_auto_invoice_retry(self):
         """Create the invoice of a failed acceptance again, once its cause is fixed: salespeople and billing users."""
-        user = self.env.user
-        if not (user.has_group("sales_team.group_sale_salesman") or user.has_group("account.group_account_invoice")):
-            raise AccessError(self.env._("Only salespeople and billing users can retry an automatic invoice."))
-        self.check_access("write")
-        if invalid := self.filtered(lambda order: order.state != "sale" or order.auto_invoice_state != "failed"):
-            raise UserError(
-                self.env._(
-                    "Only confirmed orders whose automatic invoice failed can be retried: %(orders)s",
-                    orders=", ".join(invalid.mapped("display_name")),
-                )
-            )
+        self._auto_invoice_check_retry()
         invoices = self._auto_invoice_create()
         if failed := self.filtered(lambda order: order.auto_invoice_state == "failed"):
             return self._auto_invoice_retry_notification(
@@ -185,6 +175,21 @@ class SaleOrder(models.Model):
                 [order.sudo().auto_invoice_acceptance_id._invoiced_already_message() for order in invoiced_already],
             )
         return self.action_view_invoice(invoices)
+
+    def _auto_invoice_check_retry(self):
+        """Refuse Retry Invoice to a user without sales or billing rights, and for an order that is not confirmed or
+        whose automatic invoice did not fail."""
+        user = self.env.user
+        if not (user.has_group("sales_team.group_sale_salesman") or user.has_group("account.group_account_invoice")):
+            raise AccessError(self.env._("Only salespeople and billing users can retry an automatic invoice."))
+        self.check_access("write")
+        if invalid := self.filtered(lambda order: order.state != "sale" or order.auto_invoice_state != "failed"):
+            raise UserError(
+                self.env._(
+                    "Only confirmed orders whose automatic invoice failed can be retried: %(orders)s",
+                    orders=", ".join(invalid.mapped("display_name")),
+                )
+            )
 
     def _auto_invoice_retry_notification(self, notification_type, title, messages):
         return {
@@ -368,20 +373,23 @@ class SaleOrder(models.Model):
             ) from None
 
     def _auto_invoice_generate(self):
-        """The invoice of the accepted quotation, as one draft: in full, every line at its ordered quantity (less what
-        is invoiced already), or the deposit its acceptance's policy asks for, through Odoo's down-payment lines (so
-        that the final invoice deducts it). Override to change what the invoice of an acceptance contains.
+        """The invoice of the accepted quotation, as one draft: in full, every signed line at its signed quantity
+        (less what is invoiced already), or the deposit its acceptance's policy asks for of the signed total, through
+        Odoo's down-payment lines (so that the final invoice deducts it); billed as signed, never lines added since.
+        Override to change what the invoice of an acceptance contains.
 
         :return: the draft; empty when everything it would bill is invoiced already (an earlier acceptance, an
             invoice made by hand). Nothing to invoice at all is an error.
         """
         self.ensure_one()
-        # The review activity notifies the salesperson; skip the "assigned to you" email of the creation.
-        order = self.with_context(mail_auto_subscribe_no_notify=True)
-        acceptance = order.sudo().auto_invoice_acceptance_id.with_env(order.env)
+        acceptance = self.sudo().auto_invoice_acceptance_id.with_env(self.env)
+        # What was signed, whenever the invoice is made (see sale_order_signed_billing.py). The review activity
+        # notifies the salesperson: skip the "assigned to you" email of the creation.
+        order = self.with_context(mail_auto_subscribe_no_notify=True, **acceptance._billing_context())
+        acceptance = acceptance.with_env(order.env)
         deposit = acceptance._deposit_to_bill()
         if deposit is None:
-            self._force_lines_to_invoice_policy_order()
+            order._force_lines_to_invoice_policy_order()
             invoice = order.with_context(raise_if_nothing_to_invoice=False)._create_invoices(grouped=True, final=True)
         elif self.currency_id.compare_amounts(deposit, 0.0) > 0:
             invoice = acceptance._generate_deposit_invoice(deposit)

@@ -15,6 +15,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import format_amount
 
+from .sale_order_signed_billing import BILLED_ACCEPTANCE
+
 _logger = logging.getLogger(__name__)
 
 
@@ -79,7 +81,7 @@ class SaleOrderAcceptance(models.Model):
             )
         return invoice
 
-    def _apply_policy(self, invoice):
+    def _apply_policy(self, invoice, on_failure=None):
         """Post, or post and send, this acceptance's invoice as its policy says.
 
         In sudo: the policy was chosen by the company, its template or a billing user, and salespeople (or the public
@@ -87,6 +89,7 @@ class SaleOrderAcceptance(models.Model):
         and goes through the failure path; Retry Invoice does this step again. Only a draft is posted and only an
         invoice never sent is sent: what a person did to the invoice since is never redone.
 
+        :param on_failure: called with the error instead of the acceptance's failure path (`_mark_failed`)
         :return: whether the policy was applied
         """
         after = self.sudo().auto_invoice_after
@@ -102,9 +105,34 @@ class SaleOrderAcceptance(models.Model):
         except (psycopg2.OperationalError, pg_errors.UniqueViolation):
             raise
         except Exception as error:  # the invoice stays as it was before this step
-            self._mark_failed(error)
+            (on_failure or self._mark_failed)(error)
             return False
         return True
+
+    def _bill_payment(self, amount):
+        """Invoice `amount` that the order's online payments cover beyond what is invoiced already, under this
+        acceptance's after-policy (see sale.order._auto_invoice_bill_payments): kept as a draft for review, or posted
+        (and sent). Its payments are matched once it is posted, as for the acceptance's own invoice. A failure is told
+        on the order; the payment itself is Odoo's, and stays.
+
+        :return: the invoice, or an empty recordset
+        """
+        self.ensure_one()
+        order = self._accepted_order().with_context(mail_auto_subscribe_no_notify=True)
+        try:
+            with self.env.cr.savepoint():
+                invoice = order._auto_invoice_generate_payment_invoice(amount)
+                # Posted by its policy or a person, never by the payment (see sale.order._auto_invoice_generate).
+                invoice.sudo().transaction_ids = [Command.clear()]
+        except (psycopg2.OperationalError, pg_errors.UniqueViolation):
+            raise
+        except Exception as error:  # the payment is recorded by Odoo all the same; a person invoices it
+            self._notify_payment_not_billed(amount, error)
+            return self.env["account.move"]
+        if invoice:
+            self._notify_payment_billed(invoice)
+            self._apply_policy(invoice, on_failure=lambda error: self._notify_payment_not_billed(amount, error))
+        return invoice
 
     def _link_invoice(self, invoice):
         """Record `invoice` as this acceptance's automatic invoice (the unique index refuses a second live one)."""
@@ -149,13 +177,28 @@ class SaleOrderAcceptance(models.Model):
 
     # === BUSINESS METHODS: what a deposit bills === #
 
-    def _deposit_asked(self):
-        """The deposit this acceptance's policy asks for, tax included, in the order's currency."""
+    def _billing_context(self):
+        """The context in which Odoo's invoicing bills this acceptance as signed (see sale_order_signed_billing.py)."""
+        self.ensure_one()
+        return {BILLED_ACCEPTANCE: self.id}
+
+    def _signed_total(self):
+        """The total the customer signed, tax included, in the order's currency (the order's own total for an
+        acceptance without recorded content)."""
         self.ensure_one()
         acceptance = self.sudo()
-        order = acceptance.order_id
+        signed = acceptance._signed_content()
+        return float(signed["amount_total"]) if signed else acceptance.order_id.amount_total
+
+    def _deposit_asked(self):
+        """The deposit this acceptance's policy asks for, tax included, in the order's currency: a share of the
+        signed total, or the fixed amount."""
+        self.ensure_one()
+        acceptance = self.sudo()
         if acceptance.auto_invoice_amount == "percentage":
-            return order.currency_id.round(order.amount_total * acceptance.auto_invoice_deposit_percentage / 100)
+            return acceptance.order_id.currency_id.round(
+                self._signed_total() * acceptance.auto_invoice_deposit_percentage / 100
+            )
         return acceptance.auto_invoice_deposit_amount
 
     def _deposit_to_bill(self):
@@ -164,14 +207,15 @@ class SaleOrderAcceptance(models.Model):
 
         The deposit is the policy's, or what the customer paid online when that is more (the invoice then matches the
         payment), less the down payments already invoiced for this order (not cancelled, net of credit notes), and
-        never more than what is left to invoice: a new signature, a retry, an invoice made by hand never bill twice.
+        never more than what is left to invoice of the signed total: a new signature, a retry, an invoice made by hand
+        never bill twice, and lines added after signing are not the acceptance's to bill.
         """
         self.ensure_one()
         acceptance = self.sudo()
         if acceptance.auto_invoice_amount not in ("percentage", "fixed"):
             return None
         order = acceptance.order_id
-        currency, total = order.currency_id, order.amount_total
+        currency, total = order.currency_id, self._signed_total()
         paid = order.amount_paid  # Odoo's: the done and authorized online payments of this order
         if currency.compare_amounts(paid, total) >= 0 and currency.compare_amounts(total, 0.0) > 0:
             return None
@@ -185,8 +229,13 @@ class SaleOrderAcceptance(models.Model):
         by tax): "Down payment of 30%" when it is the policy's percentage, else a fixed amount."""
         self.ensure_one()
         acceptance, order = self.sudo(), self._accepted_order()
-        as_percentage = acceptance.auto_invoice_amount == "percentage" and not order.currency_id.compare_amounts(
-            amount, self._deposit_asked()
+        currency = order.currency_id
+        # Odoo's percentage is of the order as it is now: the policy's share of the signed total only while the two
+        # are the same (no line added since), else the same amount as a fixed one.
+        as_percentage = (
+            acceptance.auto_invoice_amount == "percentage"
+            and not currency.compare_amounts(amount, self._deposit_asked())
+            and not currency.compare_amounts(order.amount_total, self._signed_total())
         )
         wizard = (
             self.env["sale.advance.payment.inv"]
@@ -204,11 +253,14 @@ class SaleOrderAcceptance(models.Model):
         return wizard._create_invoices(order)
 
     def _invoiced_lines(self, down_payments=False):
-        """The invoice and credit note lines of the order that are not cancelled (drafts too: Odoo's invoiced
-        quantities count them); with `down_payments`, those of down-payment invoices only, not the deduction of a
-        deposit by a later invoice. In sudo: whoever signs may not read invoices."""
+        """The invoice and credit note lines that bill what this acceptance bills, not cancelled (drafts too: Odoo's
+        invoiced quantities count them): those of the order's lines but the lines added after signing; with
+        `down_payments`, those of down-payment invoices only, not the deduction of a deposit by a later invoice. In
+        sudo: whoever signs may not read invoices."""
         self.ensure_one()
-        lines = self.sudo().order_id.order_line.invoice_lines.filtered(lambda line: line.move_id.state != "cancel")
+        order = self.sudo().order_id
+        billed = order.order_line - order._auto_invoice_lines_added_after_signing()
+        lines = billed.invoice_lines.filtered(lambda line: line.move_id.state != "cancel")
         if down_payments:
             lines = lines.filtered(lambda line: line.move_id._is_downpayment())
         return lines
@@ -216,14 +268,7 @@ class SaleOrderAcceptance(models.Model):
     def _amount_invoiced(self, down_payments=False):
         """What the lines of `_invoiced_lines()` bill, tax included, in the order's currency."""
         self.ensure_one()
-        order = self.sudo().order_id
-        total = 0.0
-        for line in self._invoiced_lines(down_payments=down_payments):
-            move = line.move_id
-            date = move.invoice_date or fields.Date.context_today(self)
-            amount = line.currency_id._convert(line.price_total, order.currency_id, order.company_id, date)
-            total -= move.direction_sign * amount  # + for an invoice, - for a credit note
-        return order.currency_id.round(total)
+        return self.sudo().order_id._auto_invoice_amount_billed(self._invoiced_lines(down_payments=down_payments))
 
     # === BUSINESS METHODS: who is told === #
 
@@ -297,14 +342,14 @@ class SaleOrderAcceptance(models.Model):
         self.ensure_one()
         acceptance = self.sudo()
         order = acceptance.order_id
-        asked = order.amount_total
+        asked = total = self._signed_total()
         if acceptance.auto_invoice_amount in ("percentage", "fixed"):
             asked = max(self._deposit_asked(), order.amount_paid)
         return self.env._(
             "No new invoice for the acceptance of %(order)s: what it invoices (%(amount)s) is already invoiced "
             "(%(invoices)s).",
             order=order.name,
-            amount=format_amount(self.env, min(asked, order.amount_total), order.currency_id),
+            amount=format_amount(self.env, min(asked, total), order.currency_id),
             invoices=", ".join(self._invoiced_lines().move_id.mapped("display_name")),
         )
 
@@ -315,6 +360,55 @@ class SaleOrderAcceptance(models.Model):
             author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",
         )
+
+    def _notify_payment_billed(self, invoice):
+        """Tell the salesperson what an online payment beyond what was invoiced created; a draft is theirs to review."""
+        self.ensure_one()
+        acceptance, invoice_sudo = self.sudo(), invoice.sudo()
+        order = acceptance.order_id
+        reviewed = acceptance.auto_invoice_after == "draft"
+        review_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False)
+        if reviewed and review_type and (responsible := order._auto_invoice_responsible()):
+            self._schedule_for_salesperson(
+                invoice_sudo,
+                activity_type_id=review_type.id,
+                summary=self.env._("Review and send: %(document)s", document=invoice_sudo.type_name),
+                user_id=responsible.id,
+                note=self.env._("Created for the online payments of %(order)s.", order=order.name),
+            )
+        order.message_post(
+            body=self.env._(
+                "%(invoice)s created for what the online payments cover beyond what was invoiced (%(amount)s): "
+                "%(after)s.",
+                invoice=invoice._get_html_link(),
+                amount=format_amount(self.env, invoice_sudo.amount_total, invoice_sudo.currency_id),
+                after=dict(acceptance._fields["auto_invoice_after"]._description_selection(self.env)).get(
+                    acceptance.auto_invoice_after
+                ),
+            ),
+            author_id=self.env.ref("base.partner_root").id,
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _notify_payment_not_billed(self, amount, error):
+        """An online payment beyond what was invoiced could not be invoiced (or its invoice posted): a note and an
+        activity for the salesperson, who invoices it from the order."""
+        self.ensure_one()
+        order_sudo = self.sudo().order_id
+        reason = str(error) or repr(error)
+        _logger.warning("Online payment of %s not invoiced automatically: %s", order_sudo.name, reason)
+        note = self.env._(
+            "The online payment of %(amount)s beyond what was invoiced could not be invoiced automatically: "
+            "%(reason)s. Invoice it from the order (Create Invoice).",
+            amount=format_amount(self.env, amount, order_sudo.currency_id),
+            reason=reason,
+        )
+        order_sudo.message_post(body=note, author_id=self.env.ref("base.partner_root").id, subtype_xmlid="mail.mt_note")
+        failure_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_failed", raise_if_not_found=False)
+        if failure_type and (responsible := order_sudo._auto_invoice_responsible()):
+            self._schedule_for_salesperson(
+                order_sudo, activity_type_id=failure_type.id, user_id=responsible.id, note=note
+            )
 
     def _notify_failed(self, reason):
         """Tell the salesperson why the invoice could not be created: a note, and one open activity."""

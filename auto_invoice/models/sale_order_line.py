@@ -34,12 +34,13 @@ class SaleOrderLine(models.Model):
     @api.depends("order_id.auto_invoice_acceptance_id.state", "order_id.auto_invoice_acceptance_id.invoice_ids.state")
     def _compute_qty_to_invoice(self):
         res = super()._compute_qty_to_invoice()
-        # Invoiced in full at the signature: a product invoiced on delivery then counts like one invoiced on order,
-        # so that nothing is left to invoice (and Create Invoice proposes no credit note) for goods not delivered yet.
-        # Lines added after signing (a delivered extra) were not on that invoice: they are invoiced as Odoo does.
+        # Invoiced in full at the signature: goods not delivered yet leave nothing to invoice, and Create Invoice
+        # proposes no credit note for them; only what was invoiced beyond the ordered quantity is still to credit.
+        # What is delivered beyond what is invoiced (more than ordered, or after a credit note) is invoiced as Odoo
+        # does, never the goods not delivered. Lines added after signing were not on that invoice: Odoo's, as they are.
         up_front = self.filtered(lambda line: line._auto_invoice_invoiced_up_front())
         for line in up_front - up_front.order_id._auto_invoice_lines_added_after_signing():
-            line.qty_to_invoice = line.product_uom_qty - line.qty_invoiced
+            line.qty_to_invoice = max(line.qty_to_invoice, min(line.product_uom_qty - line.qty_invoiced, 0.0))
         return res
 
     def _auto_invoice_invoiced_up_front(self):

@@ -15,9 +15,21 @@ from odoo.tools import float_repr, float_round, format_amount
 
 # Key of the precommit data: the ids of the signed orders to check before the transaction commits.
 PENDING_CHECK = "auto_invoice.signed_content_orders"
+# The version of the canonical form new acceptances record (see _auto_invoice_priced_content); an acceptance is always
+# compared in the version it recorded.
+CONTENT_VERSION = 2
 # The fields the signed content is made of (see _auto_invoice_priced_content), and who it was signed for. The ORM calls
 # constraints on them when they are written and when they are recomputed: each call has the order checked at commit.
-ORDER_CONTENT_FIELDS = ("partner_id", "currency_id", "payment_term_id", "amount_untaxed", "amount_tax", "amount_total")
+ORDER_CONTENT_FIELDS = (
+    "partner_id",
+    "partner_invoice_id",
+    "fiscal_position_id",
+    "currency_id",
+    "payment_term_id",
+    "amount_untaxed",
+    "amount_tax",
+    "amount_total",
+)
 LINE_CONTENT_FIELDS = (
     "order_id",
     "display_type",
@@ -41,6 +53,8 @@ class SaleOrder(models.Model):
     @api.depends(
         "auto_invoice_acceptance_id",
         "partner_id",
+        "partner_invoice_id",
+        "fiscal_position_id",
         "payment_term_id",
         "order_line.price_total",
         "order_line.price_unit",
@@ -76,23 +90,27 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return self.order_line.filtered(lambda line: line._auto_invoice_is_priced_content())
 
-    def _auto_invoice_priced_content(self):
-        """The priced content an acceptance covers, as the dict whose canonical JSON `content_sha256` hashes.
+    def _auto_invoice_priced_content(self, version=CONTENT_VERSION):
+        """The priced content an acceptance covers, and who it bills, as the dict whose canonical JSON
+        `content_sha256` hashes.
 
-        Version 1 of the form: ``{"version": 1, "currency": ISO code, "payment_term_id": id or null,
-        "amount_untaxed", "amount_tax", "amount_total": amounts, "lines": [line, ...]}`` where each line is
-        ``{"product_id", "description", "quantity", "uom_id", "price_unit", "discount", "tax_ids" (sorted ids),
-        "price_subtotal", "price_total"}``. Amounts are strings with the currency's decimals; quantity, unit price
-        and discount are strings with the "Product Unit", "Product Price" and "Discount" decimal precisions. Lines
-        are sorted by their canonical JSON, so their order on the quotation does not matter. Sections, notes and
-        down-payment lines are not priced content. The canonical JSON is `json.dumps(content, sort_keys=True,
-        separators=(",", ":"), ensure_ascii=False)` encoded in UTF-8.
+        Version 2 of the form: ``{"version": 2, "currency": ISO code, "partner_invoice_id": id, "fiscal_position_id":
+        id or null, "payment_term_id": id or null, "amount_untaxed", "amount_tax", "amount_total": amounts, "lines":
+        [line, ...]}`` where each line is ``{"product_id", "description", "quantity", "uom_id", "price_unit",
+        "discount", "tax_ids" (sorted ids), "price_subtotal", "price_total"}``. Amounts are strings with the
+        currency's decimals; quantity, unit price and discount are strings with the "Product Unit", "Product Price"
+        and "Discount" decimal precisions. Lines are sorted by their canonical JSON, so their order on the quotation
+        does not matter. Sections, notes and down-payment lines are not priced content. The canonical JSON is
+        `json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` encoded in UTF-8.
+        Version 1 (acceptances recorded before 19.0.1.4.0) has neither the invoice address nor the fiscal position.
+
+        :param int version: the version of the form, that of the acceptance it is compared with
         """
         self.ensure_one()
         acceptance_model = self.env["sale.order.acceptance"]
         lines = [self._auto_invoice_line_content(line) for line in self._auto_invoice_priced_lines()]
-        return {
-            "version": 1,
+        content = {
+            "version": version,
             "currency": self.currency_id.name,
             "payment_term_id": self.payment_term_id.id or None,
             "amount_untaxed": self._auto_invoice_amount_repr(self.amount_untaxed),
@@ -100,6 +118,10 @@ class SaleOrder(models.Model):
             "amount_total": self._auto_invoice_amount_repr(self.amount_total),
             "lines": sorted(lines, key=acceptance_model._canonical_json),
         }
+        if version >= 2:  # who is billed
+            content["partner_invoice_id"] = self.partner_invoice_id.id or None
+            content["fiscal_position_id"] = self.fiscal_position_id.id or None
+        return content
 
     def _auto_invoice_amount_repr(self, value):
         return float_repr(self.currency_id.round(value), self.currency_id.decimal_places)
@@ -123,11 +145,12 @@ class SaleOrder(models.Model):
             "price_total": self._auto_invoice_amount_repr(line.price_total),
         }
 
-    def _auto_invoice_content_sha256(self):
-        """The SHA-256 of this order's priced content as it stands (what a signature now would record)."""
+    def _auto_invoice_content_sha256(self, version=CONTENT_VERSION):
+        """The SHA-256 of this order's priced content as it stands (what a signature now would record), in the form
+        of `version`."""
         self.ensure_one()
         acceptance_model = self.env["sale.order.acceptance"]
-        return acceptance_model._sha256(acceptance_model._canonical_json(self._auto_invoice_priced_content()))
+        return acceptance_model._sha256(acceptance_model._canonical_json(self._auto_invoice_priced_content(version)))
 
     def _auto_invoice_match_signed_lines(self, signed):
         """Tell this order's priced lines that the customer signed from those added since.
@@ -168,10 +191,11 @@ class SaleOrder(models.Model):
     def _auto_invoice_signed_content_changes(self):
         """What changed in what the customer signed on this order, one phrase per change; empty when nothing did.
 
-        The customer (their company), every signed line, the currency and the payment terms must be as signed. Lines
-        added after the signature change nothing signed once the order is confirmed; the order's totals then grow with
-        them, and each signed line's own subtotal and total are what is compared. Until the confirmation, the order is
-        what the customer pays for: its whole priced content and totals must be as signed.
+        The customer (their company), who is billed (the invoice address and the fiscal position), every signed line,
+        the currency and the payment terms must be as signed. Lines added after the signature change nothing signed
+        once the order is confirmed; the order's totals then grow with them, and each signed line's own subtotal and
+        total are what is compared. Until the confirmation, the order is what the customer pays for: its whole priced
+        content and totals must be as signed.
         """
         self.ensure_one()
         acceptance = self.sudo().auto_invoice_acceptance_id
@@ -181,21 +205,24 @@ class SaleOrder(models.Model):
         changes = []
         if self.partner_id.commercial_partner_id != acceptance.partner_id.commercial_partner_id:
             changes.append(self.env._("the customer"))
-        if self._auto_invoice_content_sha256() == acceptance.content_sha256:
+        version = signed.get("version", 1)
+        if self._auto_invoice_content_sha256(version) == acceptance.content_sha256:
             return changes
-        content = self._auto_invoice_priced_content()
+        content = self._auto_invoice_priced_content(version)
         _signed_lines, added, missing = self._auto_invoice_match_signed_lines(signed)
         changes += [
             self.env._("%(line)s changed or removed", line=line["description"].split("\n")[0]) for line in missing
         ]
         if added and self.state != "sale":
             changes += [self.env._("%(line)s added", line=(line.name or "").split("\n")[0]) for line in added]
-        for key, label in (
-            ("currency", self.env._("the currency")),
-            ("payment_term_id", self.env._("the payment terms")),
-        ):
-            if content[key] != signed[key]:
-                changes.append(label)
+        # A dict, not pairs: Odoo's term extractor takes the key of a pair for a term of the next one.
+        labels = {
+            "partner_invoice_id": self.env._("the invoice address"),
+            "fiscal_position_id": self.env._("the fiscal position"),
+            "currency": self.env._("the currency"),
+            "payment_term_id": self.env._("the payment terms"),
+        }
+        changes += [label for key, label in labels.items() if content.get(key) != signed.get(key)]
         if not added and any(content[key] != signed[key] for key in ("amount_untaxed", "amount_tax", "amount_total")):
             changes.append(self.env._("the totals"))
         if not changes and not added:  # the same values in another form (a future version of the canonical form)
@@ -304,11 +331,13 @@ class SaleOrder(models.Model):
         invoice of $ 300.00 (30%)".
 
         :param policy: the record whose policies say it: this order (the default), or its acceptance once signed
+            (whose signed total it bills, whatever was added to the order since)
         """
         self.ensure_one()
         policy = policy or self
+        total = policy._signed_total() if policy._name == "sale.order.acceptance" else self.amount_total
         if policy.auto_invoice_amount == "percentage":
-            deposit = self.currency_id.round(self.amount_total * policy.auto_invoice_deposit_percentage / 100)
+            deposit = self.currency_id.round(total * policy.auto_invoice_deposit_percentage / 100)
             return self.env._(
                 "A deposit invoice of %(amount)s (%(percentage)s%%)",
                 percentage=float_repr(policy.auto_invoice_deposit_percentage, 2).rstrip("0").rstrip("."),
@@ -319,9 +348,7 @@ class SaleOrder(models.Model):
                 "A deposit invoice of %(amount)s",
                 amount=format_amount(self.env, policy.auto_invoice_deposit_amount, self.currency_id),
             )
-        return self.env._(
-            "An invoice of %(amount)s", amount=format_amount(self.env, self.amount_total, self.currency_id)
-        )
+        return self.env._("An invoice of %(amount)s", amount=format_amount(self.env, total, self.currency_id))
 
     def _auto_invoice_next_text(self, policy=None):
         """What the signature leads to, true to the policies: "An invoice of $ 1,000.00 will follow: kept as a draft

@@ -14,6 +14,7 @@ from . import test_portal_integrity
 from . import test_deposit
 from . import test_deposit_invoice_pdf
 from . import test_signed_content
+from . import test_signed_billing
 from . import test_stock
 from . import test_posting
 from . import test_documents

@@ -148,24 +148,6 @@ class TestSignedContentLock(SignedContentCommon):
         self.env.invalidate_all()
         self.assertTrue(order.auto_invoice_content_matches)
 
-    def test_review_names_the_lines_added_after_signing(self):
-        journals = self.env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", self.env.company.id)])
-        journals.active = False
-        order = self._signed_order(lines=[(self.service, 2.0)])
-        self.assertEqual(order.auto_invoice_state, "failed")
-        expense = self.assertPasses(lambda: self._add_expense_line(order))
-        journals.active = True
-
-        order.with_user(self.salesman).action_auto_invoice_retry()
-
-        invoice = order.auto_invoice_id
-        self.assertIn(expense, invoice.invoice_line_ids.sale_line_ids, "the retry invoices the ordered expense too")
-        self.assertEqual(
-            invoice.auto_invoice_differences,
-            "Taxi ride: added to the order after signing.",
-            "the signed lines and their totals match; the expense is named",
-        )
-
 
 @tagged("post_install", "-at_install")
 class TestSignedContentLockOverHttp(SignedContentCommon, HttpCase):

@@ -117,6 +117,26 @@ class TestAutoInvoiceWithStock(SignedContentCommon):
         self.assertInvoicedOnce(order)
         self.assertTrue(order.auto_invoice_content_matches)
 
+    def test_after_a_full_credit_note_only_what_is_delivered_is_to_invoice(self):
+        order = self._signed_invoiced_order()
+        invoice = order.auto_invoice_id
+        invoice.with_user(self.billing_user).action_post()
+        router = order.order_line.filtered(lambda line: line.product_id == self.delivered_product)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "Wrong invoice"})
+        )
+        reversal.refund_moves()
+        order.invoice_ids.filtered(lambda move: move.move_type == "out_refund").action_post()
+
+        self.assertEqual(router.qty_invoiced, 0.0, "credited in full")
+        self.assertEqual(router.qty_to_invoice, 0.0, "nothing delivered: nothing to bill again")
+
+        self._validate(order.picking_ids, {self.delivered_product: 1.0})
+
+        self.assertEqual(router.qty_to_invoice, 1.0, "what is delivered, as Odoo bills it")
+
     def test_inventory_user_opens_a_signed_order(self):
         order = self._signed_invoiced_order()
         order_as_stock = order.with_user(self.warehouse_user)
