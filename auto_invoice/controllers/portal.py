@@ -1,13 +1,13 @@
 import base64
 import binascii
 import io
+import re
 
 from PIL import Image
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.http import request
-from odoo.tools.image import IMAGE_MAX_RESOLUTION
 
 from odoo.addons.sale.controllers import portal
 
@@ -15,6 +15,9 @@ from ..models.sale_order import caller_records_acceptance
 
 # The signature pad sends its canvas as a PNG of some kilobytes; anything much larger did not come from it.
 SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
+# A pad's canvas on a high-density screen is under a megapixel; a PNG compresses a larger blank image under the byte
+# limit, and decoding Odoo's 50 megapixels would cost the public request some 200 MB.
+SIGNATURE_MAX_PIXELS = 4_000_000
 PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk that closes every complete PNG
 
 
@@ -82,15 +85,30 @@ class CustomerPortal(portal.CustomerPortal):
         # An internal user who reads the order (Inventory, Projects) may not read its acceptance: nor its certificate.
         if request.env.user._is_internal() and not acceptance_sudo.with_user(request.env.user).has_access("read"):
             return request.redirect("/my")
-        return self._show_report(
-            acceptance_sudo, "pdf", "auto_invoice.action_report_acceptance_certificate", download=True
+        certificate = acceptance_sudo.certificate_id
+        if not certificate:  # the one recorded, or the order's page saying it is on its way
+            return request.redirect(order_sudo.get_portal_url(query_string="&message=certificate_pending"))
+        return request.make_response(
+            certificate.raw,
+            headers=[
+                ("Content-Type", "application/pdf"),
+                ("Content-Length", len(certificate.raw)),
+                (
+                    "Content-Disposition",
+                    http.content_disposition(self._auto_invoice_certificate_filename(acceptance_sudo)),
+                ),
+            ],
         )
+
+    def _auto_invoice_certificate_filename(self, acceptance_sudo):
+        """The certificate's file name, as Odoo's portal names a report it serves."""
+        return "%s.pdf" % re.sub(r"\W+", "_", acceptance_sudo._get_report_base_filename())
 
     def _auto_invoice_is_pad_signature(self, signature):
         """Whether `signature` is what the signature pad sends: a complete PNG in base64, at most
-        SIGNATURE_MAX_BYTES, within Odoo's image resolution. Anything else is refused before Odoo's route stores it
-        as the order's signature (it took a JPEG, an SVG with a script, a truncated PNG) or answers the visitor
-        with a traceback (bytes that are no image)."""
+        SIGNATURE_MAX_BYTES and SIGNATURE_MAX_PIXELS (read from its header, before any pixel is decoded). Anything
+        else is refused before Odoo's route stores it as the order's signature (it took a JPEG, an SVG with a
+        script, a truncated PNG) or answers the visitor with a traceback (bytes that are no image)."""
         if not isinstance(signature, str) or len(signature) > SIGNATURE_MAX_BYTES * 4 // 3 + 4:
             return False
         try:
@@ -98,7 +116,7 @@ class CustomerPortal(portal.CustomerPortal):
             if len(data) > SIGNATURE_MAX_BYTES or not data.endswith(PNG_END):
                 return False  # Odoo loads truncated images (ir_actions_report sets LOAD_TRUNCATED_IMAGES)
             with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
-                if image.width * image.height > IMAGE_MAX_RESOLUTION:
+                if image.width * image.height > SIGNATURE_MAX_PIXELS:
                     return False
                 image.verify()  # every chunk's checksum
             with Image.open(io.BytesIO(data), formats=["PNG"]) as image:

@@ -41,7 +41,10 @@ class AutoInvoicePolicyMixin(models.AbstractModel):
     def write(self, vals):
         if vals.get("auto_invoice_after") not in POSTING_POLICIES:
             return super().write(vals)
-        before = {record.id: record.auto_invoice_after for record in self}
+        # The value a record had is no choice, unless the same write changes where its default comes from (a new
+        # quotation template): then only the new default is.
+        keeps_default_source = not set(vals) & set(self._auto_invoice_default_after_fields())
+        before = {record.id: record.auto_invoice_after for record in self} if keeps_default_source else {}
         res = super().write(vals)
         self._auto_invoice_check_posting_rights(before)
         return res
@@ -74,6 +77,11 @@ class AutoInvoicePolicyMixin(models.AbstractModel):
         """The after-policy this record has when nobody chooses one here (quotations: their template's, else their
         company's), which a user without billing rights may keep."""
         return False
+
+    @api.model
+    def _auto_invoice_default_after_fields(self):
+        """The fields `_auto_invoice_default_after` depends on."""
+        return ()
 
     def _auto_invoice_check_posting_rights(self, before=None):
         """Refuse a policy that posts or sends chosen by a user without billing rights: an invoice posted in sudo at

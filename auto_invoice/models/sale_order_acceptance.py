@@ -174,7 +174,26 @@ class SaleOrderAcceptance(models.Model):
     def _unlink_never(self):
         raise UserError(self.env._("An acceptance is evidence: it cannot be deleted."))
 
+    # === ACTION METHODS === #
+
+    def action_print_certificate(self):
+        """The certificate as it was recorded; a clear message while it is still being prepared."""
+        self.ensure_one()
+        if not self.certificate_id:
+            raise UserError(self._certificate_pending_message())
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self.certificate_id.id}?download=true",
+            "target": "download",
+        }
+
     # === BUSINESS METHODS === #
+
+    def _certificate_pending_message(self):
+        return self.env._(
+            "The certificate of acceptance %(reference)s is being prepared: try again in a moment.",
+            reference=self.sudo().name,
+        )
 
     @api.model
     def _check_signer_name(self, name):

@@ -104,6 +104,10 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return self.sale_order_template_id.auto_invoice_after or self.company_id.auto_invoice_after
 
+    @api.model
+    def _auto_invoice_default_after_fields(self):
+        return ("sale_order_template_id", "company_id")
+
     def _auto_invoice_sending_problem(self):
         """Why an invoice of this order could not be sent automatically to its customer, or None."""
         self.ensure_one()

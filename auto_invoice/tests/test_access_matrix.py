@@ -31,6 +31,7 @@ class AccessMatrixFixtures(AccessMatrixCommon):
             {"order_id": cls.order_a.id, "signer_name": "Ada Lovelace", "method": "paper", "note": INTERNAL_NOTE}
         ).action_record()
         cls.acceptance_a = cls.order_a.acceptance_ids
+        cls.acceptance_a._attach_certificate()  # as the cron does once the signature is committed
         cls.invoice_a = cls.order_a.auto_invoice_id
         cls.invoice_a.with_user(cls.billing_user).action_post()
         cls.token_a = cls.order_a._portal_ensure_token()

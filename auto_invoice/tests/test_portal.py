@@ -7,7 +7,7 @@ import re
 from unittest.mock import patch
 
 from markupsafe import escape
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, common, tagged
@@ -288,6 +288,9 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         order = self._create_quotation()
         self._accept(order)
         url = f"/my/orders/{order.id}/certificate"
+        pending = self.url_open(f"{url}?access_token={order.access_token}")
+        self.assertIn("The certificate of acceptance is being prepared", pending.text, "until the cron renders it")
+        order.acceptance_ids._attach_certificate()  # the cron, once the signature is committed
 
         response = self.url_open(f"{url}?access_token={order.access_token}")
         self.assertEqual(response.status_code, 200)
@@ -369,6 +372,24 @@ class TestAutoInvoicePortal(AutoInvoiceCommon, HttpCase):
         result = self._accept(order, signature=base64.b64encode(buffer.getvalue()).decode())
 
         self.assertEqual(result, {"error": "Invalid signature data."})
+        self.assertUntouched(order)
+
+    def test_signature_of_too_many_pixels_is_refused_before_it_is_decoded(self):
+        order = self._create_quotation()
+        buffer = io.BytesIO()
+        Image.new("1", (5000, 1000), 1).save(buffer, format="PNG")  # 5 Mpx in a few kB: under Odoo's 50 Mpx
+        decoded = []
+        load = PngImagePlugin.PngImageFile.load
+
+        def spy_load(image):
+            decoded.append(image.size)
+            return load(image)
+
+        with patch.object(PngImagePlugin.PngImageFile, "load", spy_load):
+            result = self._accept(order, signature=base64.b64encode(buffer.getvalue()).decode())
+
+        self.assertEqual(result, {"error": "Invalid signature data."})
+        self.assertNotIn((5000, 1000), decoded, "its pixels were never decoded")
         self.assertUntouched(order)
 
     def test_only_a_signature_pad_png_is_taken(self):

@@ -287,6 +287,7 @@ class TestAutoInvoicePortalIntegrity(AutoInvoiceCommon, HttpCase):
         self.assertEqual(acceptance.internal_note, note, "kept with the evidence, for us")
         self.assertTrue(self._find_note(order, "margin is thin"), "and in the order's internal chatter")
         # What the customer downloads (tests render reports as HTML, without the PDF engine).
+        acceptance._attach_certificate()
         certificate = self.url_open(f"/my/orders/{order.id}/certificate?access_token={order._portal_ensure_token()}")
         self.assertEqual(certificate.status_code, 200)
         self.assertIn("Ada Lovelace", certificate.text)

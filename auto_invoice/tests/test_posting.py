@@ -76,6 +76,21 @@ class TestAutoInvoicePostingRights(AutoInvoiceCommon):
         with self.assertRaisesRegex(AccessError, "billing rights"):
             from_company.with_user(self.salesman).write({"auto_invoice_after": "send"})
 
+    def test_salesperson_cannot_keep_a_posting_policy_while_switching_template(self):
+        posting = self.env["sale.order.template"].create({"name": "Posted at signature", "auto_invoice_after": "post"})
+        reviewed = self.env["sale.order.template"].create({"name": "Reviewed", "auto_invoice_after": "draft"})
+        order = self._own_quotation(sale_order_template_id=posting.id)
+        self.assertEqual(order.auto_invoice_after, "post", "the template's choice, made by billing")
+
+        # Over RPC, as one write: the new template, and the old template's Post kept.
+        with self.assertRaisesRegex(AccessError, "billing rights"), self.env.cr.savepoint():
+            order.with_user(self.salesman).write({"sale_order_template_id": reviewed.id, "auto_invoice_after": "post"})
+        self.env.invalidate_all()
+        self.assertEqual(order.sale_order_template_id, posting, "nothing changed")
+
+        order.with_user(self.salesman).write({"sale_order_template_id": reviewed.id})
+        self.assertEqual(order.auto_invoice_after, "draft", "the new template's choice")
+
     def test_billing_user_chooses_any_policy(self):
         order = self._create_quotation(user_id=self.billing_user.id)
         order.with_user(self.billing_user).write({"auto_invoice_after": "post"})
