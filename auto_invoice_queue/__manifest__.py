@@ -1,7 +1,7 @@
 {
     "name": "Invoice on Signature - Background Jobs",
     "summary": "Create the invoice of a signed quotation, and its signed copy, in OCA queue_job jobs",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Hidden",
     "website": "https://github.com/auto-invoice/auto_invoice",
     "author": "auto_invoice contributors",

@@ -1,7 +1,8 @@
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from odoo import models
+from odoo import fields, models
+from odoo.exceptions import AccessError
 
 # True while a signature confirms an order in background mode: its confirmation email is left to the
 # acceptance's job (a context variable of the Python code, which no RPC client can set).
@@ -20,6 +21,21 @@ def confirmation_mail_deferred():
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    auto_invoice_confirmation_template_id = fields.Many2one(
+        comodel_name="mail.template",
+        string="Confirmation Email Deferred",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
+        help="The confirmation email of a background signature, sent by the acceptance's signed-copy job with the "
+        "signed copy attached (not by Odoo's queue of deferred order emails, which would send it without).",
+    )
+
+    def write(self, vals):
+        if "auto_invoice_confirmation_template_id" in vals and not self.env.su:
+            raise AccessError(self.env._("Only the acceptance's job sends a deferred confirmation email."))
+        return super().write(vals)
+
     def _auto_invoice_record_acceptance(self, evidence, document=None):
         if not self.company_id.auto_invoice_background:
             return super()._auto_invoice_record_acceptance(evidence, document=document)
@@ -35,13 +51,15 @@ class SaleOrder(models.Model):
 
     def _send_order_notification_mail(self, mail_template, allow_deferred_sending=True):
         if mail_template and allow_deferred_sending and _defer_confirmation_mail.get():
-            # Odoo's own field for a deferred email, sent by the acceptance's job rather than by Odoo's cron.
-            self.pending_email_template_id = mail_template
+            # Sent by the acceptance's job with the signed copy: a field of our own, which Odoo's cron of deferred
+            # order emails (sale.async_emails) does not send before the copy exists.
+            self.sudo().auto_invoice_confirmation_template_id = mail_template
             return None
         return super()._send_order_notification_mail(mail_template, allow_deferred_sending=allow_deferred_sending)
 
     def action_auto_invoice_retry(self):
         # A job that failed before the signed copy existed: Retry Invoice completes the signature first.
+        self._auto_invoice_check_retry()
         for order in self.filtered(lambda order: order.company_id.auto_invoice_background):
             order._auto_invoice_lock()
             order.sudo().auto_invoice_acceptance_id._complete_signing()

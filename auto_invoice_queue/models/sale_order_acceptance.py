@@ -80,9 +80,8 @@ class SaleOrderAcceptance(models.Model):
         """
         self.ensure_one()
         acceptance = self.sudo()
-        if acceptance.state == "void":
-            return "void: nothing to do"
-        self._job_lock_order()
+        if skipped := self._job_skipped():
+            return skipped
         done = []
         if acceptance._is_to_invoice():
             if acceptance.auto_invoice_after == "send":
@@ -97,10 +96,25 @@ class SaleOrderAcceptance(models.Model):
         :return: what the job did, kept as its result
         """
         self.ensure_one()
-        if self.sudo().state == "void":
+        if skipped := self._job_skipped():
+            return skipped
+        return ", ".join(self._complete_signing()) or "nothing left to do"
+
+    def _job_skipped(self):
+        """Lock the order for a job of this acceptance; why the job does nothing, or None: an acceptance voided (its
+        quotation reset) or an order cancelled since the signature. Nothing is rendered from what the order became,
+        nor sent as its confirmation; the signature and its evidence stay.
+
+        :return: the job's result when it does nothing
+        """
+        acceptance = self.sudo()
+        if acceptance.state == "void":
             return "void: nothing to do"
         self._job_lock_order()
-        return ", ".join(self._complete_signing()) or "nothing left to do"
+        if acceptance.order_id.state == "cancel":
+            acceptance.order_id.auto_invoice_confirmation_template_id = False
+            return "cancelled: nothing to do"
+        return None
 
     def _complete_signing(self):
         """What Odoo's signing route does in the request, done later: keep the signed PDF (evidence), post it on the
@@ -120,11 +134,11 @@ class SaleOrderAcceptance(models.Model):
                 acceptance._post_signed_document(document)
             acceptance._trigger_certificates()
             done.append("signed document")
-        if template := order.pending_email_template_id:
+        if template := order.auto_invoice_confirmation_template_id:
             copies = {order.id: acceptance.document_id.raw} if acceptance.document_id else {}
             with signed_copies_reused(copies):
                 order._send_order_notification_mail(template, allow_deferred_sending=False)
-            order.pending_email_template_id = False
+            order.auto_invoice_confirmation_template_id = False
             done.append("confirmation email")
         return done
 

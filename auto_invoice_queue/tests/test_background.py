@@ -2,9 +2,10 @@ import hashlib
 from unittest.mock import patch
 
 from odoo.exceptions import LockError
+from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.auto_invoice.tests.common import AutoInvoiceCommon, OnlinePaymentCommon
+from odoo.addons.auto_invoice.tests.common import AutoInvoiceCommon, OnlinePaymentCommon, pdf_text
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -96,7 +97,10 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self.assertTrue(acceptance.signature, "the signature is kept by the request itself")
         self.assertTrue(acceptance.content_sha256 and acceptance.ip_address)
         self.assertFalse(order.invoice_ids, "the invoice is the job's")
-        self.assertEqual(order.pending_email_template_id, self.env.ref("auto_invoice.mail_template_order_confirmed"))
+        self.assertEqual(
+            order.auto_invoice_confirmation_template_id, self.env.ref("auto_invoice.mail_template_order_confirmed")
+        )
+        self.assertFalse(order.pending_email_template_id, "not in the queue of Odoo's deferred order emails")
         self.assertFalse(self._confirmation_messages(order))
         self.assertFalse(self._signed_messages(order))
 
@@ -136,7 +140,7 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         confirmation = self._confirmation_messages(order)
         self.assertEqual(len(confirmation), 1)
         self.assertEqual(confirmation.attachment_ids.raw, document.raw, "the email sends the PDF kept and hashed")
-        self.assertFalse(order.pending_email_template_id)
+        self.assertFalse(order.auto_invoice_confirmation_template_id)
         invoice = self.assertInvoicedOnce(order)
         self.assertEqual(invoice.state, "draft")
         self.assertEqual(invoice.activity_ids.user_id, self.salesman, "the salesperson is asked to review it")
@@ -291,6 +295,86 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self.assertNotEqual(second, first)
         self.assertEqual(second.invoice_ids, invoice)
         self.assertTrue(second.document_id)
+
+    def test_line_added_before_the_invoice_job_is_not_billed(self):
+        for amount in ("full", "deposit"):
+            with self.subTest(amount=amount):
+                deposit = {"auto_invoice_amount": "percentage", "auto_invoice_deposit_percentage": 30.0}
+                order = self._create_quotation(
+                    lines=[(self.service, 1.0)], auto_invoice_after="post", **(deposit if amount == "deposit" else {})
+                )
+                trap, _renders = self._sign_trapped(order)
+                signed_total = order.amount_total
+                order.write({"order_line": [Command.create({"product_id": self.service.id, "product_uom_qty": 0.6})]})
+
+                self._perform(trap)
+
+                invoice = self.assertInvoicedOnce(order)
+                self.assertEqual(invoice.state, "posted")
+                share = 1.0 if amount == "full" else 0.3
+                self.assertAlmostEqual(invoice.amount_total, order.currency_id.round(signed_total * share), places=2)
+
+    def test_order_cancelled_before_its_jobs_run_gets_no_confirmation_nor_copy(self):
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+        acceptance = order.auto_invoice_acceptance_id
+        order.with_context(disable_cancel_warning=True).action_cancel()
+
+        self._perform(trap)
+
+        self.assertFalse(self._confirmation_messages(order), "no 'your order is confirmed' for a cancelled order")
+        self.assertFalse(acceptance.document_id, "no PDF of the cancelled order as the copy of what was signed")
+        self.assertFalse(order.auto_invoice_confirmation_template_id)
+        self.assertFalse(order.invoice_ids)
+        self.assertTrue(acceptance.signature and acceptance.content_sha256, "the signature and its evidence stay")
+
+    def test_odoo_deferred_order_emails_do_not_send_the_confirmation_before_its_signed_copy(self):
+        self.env["ir.config_parameter"].sudo().set_param("sale.async_emails", True)
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+
+        with self.enter_registry_test_mode():  # Odoo's cron, before the job
+            self.env.ref("sale.send_pending_emails_cron").method_direct_trigger()
+
+        self.assertFalse(self._confirmation_messages(order))
+        self._perform(trap)
+        confirmation = self._confirmation_messages(order)
+        self.assertEqual(len(confirmation), 1)
+        self.assertEqual(confirmation.attachment_ids.raw, order.auto_invoice_acceptance_id.document_id.raw)
+
+    def test_certificate_downloaded_before_the_signed_copy_is_said_to_be_on_its_way(self):
+        order = self._create_quotation()
+        trap, _renders = self._sign_trapped(order)
+        acceptance = order.auto_invoice_acceptance_id
+        url = order.get_portal_url(suffix="/certificate")
+
+        page = self.url_open(url)
+
+        self.assertNotEqual(page.headers.get("Content-Type"), "application/pdf", "no certificate without its document")
+        self.assertIn("The certificate of acceptance is being prepared", page.text)
+        self._perform(trap)
+        acceptance.with_context(force_report_rendering=True)._attach_certificate()
+        download = self.url_open(url)
+        self.assertEqual(download.content, acceptance.certificate_id.raw, "the certificate as recorded")
+        self.assertIn(acceptance.document_sha256, pdf_text(download.content))
+
+    def test_invoice_job_cancelled_or_deleted_in_queue_job_fails_visibly_and_retry_invoices(self):
+        for how in ("cancelled", "set to done", "deleted"):
+            with self.subTest(how=how):
+                order = self._create_quotation()
+                self._sign(order)  # not trapped: the jobs are stored in queue_job's table
+                acceptance = order.auto_invoice_acceptance_id
+                job = (
+                    self.env["queue.job"]
+                    .sudo()
+                    .search([("identity_key", "=", f"auto_invoice.acceptance.{acceptance.id}")])
+                )
+                {"cancelled": job.button_cancelled, "set to done": job.button_done, "deleted": job.unlink}[how]()
+
+                self.assertEqual(order.auto_invoice_state, "failed", "not waiting for a job that never comes")
+                self.assertIn(how, order.auto_invoice_error)
+                order.with_user(self.salesman).action_auto_invoice_retry()
+                self.assertInvoicedOnce(order)
 
     def test_certificate_waits_for_the_signed_copy(self):
         order = self._create_quotation()
