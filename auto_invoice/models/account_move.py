@@ -147,19 +147,24 @@ class AccountMove(models.Model):
         # the customer's online payments end matched with it: the hook is the posting itself, not each button.
         invoices = posted.filtered(lambda move: move.move_type == "out_invoice")
         invoices.sudo().line_ids.sale_line_ids.order_id._auto_invoice_match_payments()
+        # Reviewed, whichever button posted it: the salesperson's "Review and send" is done.
+        posted._auto_invoice_close_review()
         return posted
 
     def action_auto_invoice_send(self):
         """Confirm & Send: post the reviewed automatic invoices, match their online payments, then send them as Odoo's
         Send does by default (the customer's sending method, the invoice's extra EDIs), with their PDF."""
         self._auto_invoice_check_sendable()
-        self._auto_invoice_post()
+        self._auto_invoice_post()  # which closes the review (_post)
         self._auto_invoice_send()
-        if self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False):
-            self.activity_feedback(["auto_invoice.mail_activity_type_auto_invoice_review"])
         return True
 
     # === BUSINESS METHODS === #
+
+    def _auto_invoice_close_review(self):
+        """Mark the "Review and send" activities of these invoices done. In sudo: the policy posts for the signer."""
+        if self and self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False):
+            self.sudo().activity_feedback(["auto_invoice.mail_activity_type_auto_invoice_review"])
 
     def _auto_invoice_acceptances_billed_sudo(self):
         """The acceptances these invoices bill: their own, and the current acceptance of their orders, which created

@@ -148,6 +148,8 @@ class SaleOrder(models.Model):
         # Odoo resets only cancelled and sent quotations (and clears their signature); a draft quotation is left as
         # it is, signature included: its acceptance stays live, for the payment that confirms it to invoice.
         resettable = self.filtered(lambda order: order.state in ("cancel", "sent"))
+        # Set to Quotation clears the signature of a quotation that waits for its payment: it voids the acceptance.
+        resettable.filtered(lambda order: order.sudo().auto_invoice_acceptance_id)._auto_invoice_check_voiding_rights()
         res = super().action_draft()
         # Back to a quotation, the signature is cleared: its acceptance is void, the next signature is a new one.
         reset = resettable.filtered(lambda order: order.state == "draft" and not order.signature).sudo()
@@ -232,7 +234,7 @@ class SaleOrder(models.Model):
         return self
 
     @api.model
-    def _auto_invoice_check_signing_rights(self):
+    def _auto_invoice_check_signing_rights(self, message=None):
         """Refuse an internal user who signs a quotation for its customer (in the backend, on the portal page at the
         counter) without sales or billing rights: Odoo lets others write sales orders (warehouse, manufacturing) or
         read them (auditors, projects), and the portal page asks only to read, but a signature confirms and invoices.
@@ -241,7 +243,18 @@ class SaleOrder(models.Model):
         if self.env.su or not user._is_internal():
             return
         if not (user.has_group("sales_team.group_sale_salesman") or user.has_group("account.group_account_invoice")):
-            raise AccessError(self.env._("Only salespeople and billing users can sign a quotation for its customer."))
+            raise AccessError(
+                message or self.env._("Only salespeople and billing users can sign a quotation for its customer.")
+            )
+
+    def _auto_invoice_check_voiding_rights(self):
+        """Refuse an internal user without sales or billing rights who would void the acceptance of these orders (by
+        clearing its signature, or Set to Quotation): whoever may not sign for the customer may not undo a signature.
+        """
+        if self:
+            self._auto_invoice_check_signing_rights(
+                self.env._("Only salespeople and billing users can void a customer's acceptance of a quotation.")
+            )
 
     def _auto_invoice_signature_refusal(self):
         """Why this order cannot take a signature now, or None; the conditions of `_has_to_be_signed()`."""
@@ -272,6 +285,7 @@ class SaleOrder(models.Model):
         cancelled) order: its acceptance stands, and the signature with it. Back to a quotation, a signature can be
         cleared (Set to Quotation does): its acceptance is void, as if the quotation were reset."""
         accepted = self.sudo().filtered("auto_invoice_acceptance_id")
+        accepted.with_env(self.env)._auto_invoice_check_voiding_rights()
         if refused := accepted.filtered(lambda order: vals.get("state", order.state) not in ("draft", "sent")):
             order = refused[0]
             raise UserError(

@@ -397,7 +397,7 @@ class SaleOrderAcceptance(models.Model):
                 break
 
     def _attach_certificate(self):
-        """Render the certificate of acceptance, keep it, and post it on the order and on its invoices.
+        """Render the certificate of acceptance, keep it, and say so on the order and on its invoices.
 
         :return: whether it was rendered; a failure (no PDF engine, say) is logged, and leaves no partial copy
         """
@@ -424,17 +424,34 @@ class SaleOrderAcceptance(models.Model):
                     )
                 )
                 acceptance.certificate_id = certificate
-                for document in [acceptance.order_id, *acceptance.invoice_ids.filtered(lambda m: m.state != "cancel")]:
-                    document.message_post(
-                        body=self.env._("Certificate of acceptance %(reference)s.", reference=acceptance.name),
-                        author_id=self.env.ref("base.partner_root").id,
-                        subtype_xmlid="mail.mt_note",
-                        attachment_ids=certificate.copy({"res_model": document._name, "res_id": document.id}).ids,
-                    )
+                acceptance._post_certificate(certificate)
         except Exception as error:  # the acceptance stands without its printed copy; the next run tries again
             _logger.warning("Certificate of acceptance %s not rendered: %s", acceptance.name, error, exc_info=True)
             return False
         return True
+
+    def _post_certificate(self, certificate):
+        """Tell the order and the invoices that the certificate exists. Its evidence (IP address, user agent,
+        signature) is for the readers of acceptances: every reader of a message can download its attachments, and
+        Inventory or Project users read sales orders; the order's note links to the acceptance, which keeps the file.
+        The invoices' readers read acceptances: they get a copy, the reviewer's document at hand."""
+        acceptance = self.sudo()
+        author = self.env.ref("base.partner_root").id
+        acceptance.order_id.message_post(
+            body=self.env._(
+                "Certificate of acceptance %(acceptance)s: print it from the acceptance.",
+                acceptance=acceptance._get_html_link(),
+            ),
+            author_id=author,
+            subtype_xmlid="mail.mt_note",
+        )
+        for invoice in acceptance.invoice_ids.filtered(lambda move: move.state != "cancel"):
+            invoice.message_post(
+                body=self.env._("Certificate of acceptance %(reference)s.", reference=acceptance.name),
+                author_id=author,
+                subtype_xmlid="mail.mt_note",
+                attachment_ids=certificate.copy({"res_model": invoice._name, "res_id": invoice.id}).ids,
+            )
 
     @api.model
     def _trigger_certificates(self):

@@ -74,6 +74,19 @@ class TestAutoInvoiceAcceptance(AutoInvoiceCommon):
             "the invoice's chatter links to the accepted quotation",
         )
 
+    def test_review_is_done_however_a_billing_user_posts_the_draft(self):
+        for button in ("action_post", "action_auto_invoice_send"):  # Odoo's Confirm, and Confirm & Send
+            with self.subTest(button=button):
+                order = self._create_quotation()
+                self._sign_in_backend(order)
+                invoice = order.auto_invoice_id
+                self.assertTrue(invoice.activity_ids)
+
+                getattr(invoice.with_user(self.billing_user), button)()
+
+                self.assertEqual(invoice.state, "posted")
+                self.assertFalse(invoice.activity_ids, "nothing left for the salesperson to review")
+
     def test_salesperson_email_is_queued_not_sent_in_the_signing_transaction(self):
         order = self._create_quotation()
         mail_model = type(self.env["mail.mail"])

@@ -156,6 +156,36 @@ class TestAutoInvoiceWithStock(SignedContentCommon):
         self.assertEqual(values["name"], order.name)
         self.assertNotIn("acceptance_ids", values, "acceptances are for those who may read them")
 
+    def test_inventory_user_cannot_void_an_acceptance(self):
+        order = self._signed_order(require_payment=True)  # a signed quotation waiting for its payment
+        acceptance = order.auto_invoice_acceptance_id
+        order_as_stock = order.with_user(self.warehouse_user)
+
+        for how, void in {
+            "signature cleared": lambda: order_as_stock.write({"signature": False}),
+            "Set to Quotation": order_as_stock.action_draft,
+        }.items():
+            with self.subTest(how), self.assertRaisesRegex(AccessError, "void a customer's acceptance"):
+                void()
+
+        self.assertEqual(order.auto_invoice_acceptance_id, acceptance, "the acceptance stands")
+        self.assertTrue(order.signature)
+        order.with_user(self.salesman).action_draft()  # the salesperson may, with its consequences
+        self.assertEqual(acceptance.state, "void")
+
+    def test_inventory_user_reads_no_evidence_in_the_order_chatter(self):
+        order = self._signed_invoiced_order()
+        acceptance = order.auto_invoice_acceptance_id
+        self.assertTrue(acceptance._attach_certificate())
+
+        messages = order.with_user(self.warehouse_user).message_ids
+        self.assertIn(acceptance.name, " ".join(messages.mapped("body")), "the order says the certificate exists")
+        certificate = acceptance.certificate_id
+        self.assertNotIn(certificate.checksum, messages.sudo().attachment_ids.mapped("checksum"), "not a copy of it")
+        with self.assertRaises(AccessError):
+            certificate.with_user(self.warehouse_user).check_access("read")
+        certificate.with_user(self.salesman).check_access("read")  # the readers of acceptances print it
+
     def test_inventory_user_is_not_offered_retry_invoice(self):
         # Inventory users may write sales orders (deliveries update them), not bill them.
         order = self._create_quotation()

@@ -83,6 +83,49 @@ class TestAutoInvoiceLoyalty(LoyaltyCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestAutoInvoiceLoyaltyPoints(LoyaltyCommon):
+    """A loyalty card that earns a point per unit of money spent: a signed order earns what Odoo gives the same
+    quotation confirmed by hand."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.promotion.action_archive()
+        cls.loyalty = cls.env["loyalty.program"].create(
+            {
+                "name": "Loyalty card",
+                "program_type": "loyalty",
+                "trigger": "auto",
+                "applies_on": "both",
+                "rule_ids": [Command.create({"reward_point_mode": "money", "reward_point_amount": 1})],
+                "reward_ids": [
+                    Command.create(
+                        {"reward_type": "discount", "discount": 5, "discount_mode": "percent", "required_points": 1e6}
+                    )
+                ],
+            }
+        )
+
+    def _points(self):
+        cards = self.env["loyalty.card"].search([("program_id", "=", self.loyalty.id)])
+        return sum(cards.mapped("points"))
+
+    def test_signed_order_earns_the_points_of_an_order_confirmed_by_hand(self):
+        by_hand = self._create_quotation(lines=[(self.service, 2.0)])
+        by_hand.with_user(self.salesman).action_confirm()
+        earned_by_hand = self._points()
+        self.assertGreater(earned_by_hand, 0, "Odoo gives points for the order")
+
+        signed = self._create_quotation(lines=[(self.service, 2.0)])
+        self._sign_in_backend(signed)
+
+        self.assertEqual(signed.state, "sale")
+        self.assertAlmostEqual(self._points() - earned_by_hand, earned_by_hand, msg="the same points once signed")
+        self.assertTrue(signed.auto_invoice_content_matches)
+        self.assertInvoicedOnce(signed)
+
+
+@tagged("post_install", "-at_install")
 class TestAutoInvoiceLoyaltyPortal(LoyaltyCommon, HttpCase):
     """The customer signs on the portal: Odoo's route confirms the order, and sale_loyalty recomputes the rewards
     at the confirmation, after the page's terms were checked."""
