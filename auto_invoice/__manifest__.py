@@ -1,7 +1,7 @@
 {
     "name": "Invoice on Signature",
     "summary": "Create the invoice the moment a customer e-signs a quotation, ready to review and send",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Sales/Sales",
     "website": "https://github.com/auto-invoice/auto_invoice",
     "author": "auto_invoice contributors",
@@ -10,6 +10,7 @@
     "maintainers": ["auto-invoice"],
     "depends": ["sale_management"],
     "data": [
+        "security/auto_invoice_groups.xml",
         "security/ir.model.access.csv",
         "security/sale_order_acceptance_security.xml",
         "data/ir_sequence_data.xml",

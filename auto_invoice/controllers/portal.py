@@ -11,10 +11,10 @@ from odoo.http import request
 
 from odoo.addons.sale.controllers import portal
 
+from ..models.ir_http import CUSTOMER_ERRORS
 from ..models.sale_order import caller_records_acceptance
+from ..models.sale_order_acceptance import SIGNATURE_MAX_BYTES
 
-# The signature pad sends its canvas as a PNG of some kilobytes; anything much larger did not come from it.
-SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
 # A pad's canvas on a high-density screen is under a megapixel; a PNG compresses a larger blank image under the byte
 # limit, and decoding Odoo's 50 megapixels would cost the public request some 200 MB.
 SIGNATURE_MAX_PIXELS = 4_000_000
@@ -22,7 +22,7 @@ PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk that closes every 
 
 
 class CustomerPortal(portal.CustomerPortal):
-    @http.route()
+    @http.route(**{CUSTOMER_ERRORS: True})
     def portal_quote_accept(self, order_id, access_token=None, name=None, signature=None, terms_sha256=None):
         # The portal's page sends the token and the terms it showed in the query string (see sale_portal_templates).
         query = request.httprequest.args

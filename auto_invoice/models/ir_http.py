@@ -10,17 +10,26 @@ from odoo.tools import json_default
 
 _logger = logging.getLogger(__name__)
 
+# The routing key of the routes whose JSON-RPC errors are answered for customers without the server's details: this
+# addon's own (and those it overrides), declared with `@http.route(auto_invoice_customer_errors=True)`. Every other
+# route of the database keeps Odoo's answer.
+CUSTOMER_ERRORS = "auto_invoice_customer_errors"
+
 
 class IrHttp(models.AbstractModel):
     _inherit = "ir.http"
 
     @classmethod
     def _handle_error(cls, exception):
-        """Customers (the portal's visitors and users) never get the server's traceback in a JSON-RPC error: Odoo puts
-        it in every answer (`data.debug`), and a malformed request on the signing route would show our code to whoever
-        holds a link. Staff keep Odoo's answer."""
+        """On the routes that declare CUSTOMER_ERRORS, customers (the portal's visitors and users) never get the
+        server's traceback in a JSON-RPC error: Odoo puts it in every answer (`data.debug`), and a malformed request
+        on the signing route would show our code to whoever holds a link. Staff keep Odoo's answer."""
         response = super()._handle_error(exception)
-        if request.dispatcher.routing_type != "jsonrpc" or cls._auto_invoice_is_staff():
+        if (
+            request.dispatcher.routing_type != "jsonrpc"
+            or not cls._auto_invoice_route_hides_errors()
+            or cls._auto_invoice_is_staff()
+        ):
             return response
         try:
             answer = json.loads(response.get_data())
@@ -31,6 +40,15 @@ class IrHttp(models.AbstractModel):
         answer["error"]["data"] = cls._auto_invoice_customer_error_data(exception, answer["error"].get("data") or {})
         response.set_data(json.dumps(answer, default=json_default))
         return response
+
+    @classmethod
+    def _auto_invoice_route_hides_errors(cls):
+        """Whether the request's route declares CUSTOMER_ERRORS (its routing, as Odoo matches the path again)."""
+        try:
+            rule, _args = cls._match(request.httprequest.path)
+        except Exception:  # noqa: BLE001 - no route (a 404), or none to tell: Odoo's answer
+            return False
+        return bool(rule.endpoint.routing.get(CUSTOMER_ERRORS))
 
     @classmethod
     def _auto_invoice_is_staff(cls):

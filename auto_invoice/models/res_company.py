@@ -1,9 +1,33 @@
+import functools
+import logging
+import subprocess
+
 from markupsafe import Markup
 
 from odoo import fields, models
-from odoo.tools import is_html_empty
+from odoo.tools import is_html_empty, str2bool
+from odoo.tools.misc import find_in_path
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES
+from .sale_order_reminder import REMINDER_CADENCE_RULE
+
+_logger = logging.getLogger(__name__)
+
+# System parameter: whether the server's wkhtmltopdf is built on patched Qt ("True"/"False"); unset, the engine says.
+PATCHED_QT_PARAM = "auto_invoice.wkhtmltopdf_patched_qt"
+
+
+@functools.lru_cache(1)
+def wkhtmltopdf_says_patched_qt():
+    """Whether the wkhtmltopdf on Odoo's search path says "(with patched qt)" of itself, once per process."""
+    try:
+        version = subprocess.run(
+            [find_in_path("wkhtmltopdf"), "--version"], capture_output=True, timeout=30, check=False
+        ).stdout
+    except Exception:  # noqa: BLE001 - no engine, or one that does not run: not the patched build
+        _logger.info("wkhtmltopdf did not say which build it is: taken for one on unpatched Qt", exc_info=True)
+        return False
+    return b"(with patched qt)" in version
 
 
 class ResCompany(models.Model):
@@ -51,10 +75,7 @@ class ResCompany(models.Model):
         help="How many reminders a quotation gets at most; 0 sends none.",
     )
 
-    _sign_reminder_cadence_valid = models.Constraint(
-        "CHECK(sign_reminder_first_days >= 0 AND sign_reminder_interval_days >= 1 AND sign_reminder_max_count >= 0)",
-        "Reminders: the first one needs 0 days or more, the interval 1 day or more, and the count 0 or more.",
-    )
+    _sign_reminder_cadence_valid = models.Constraint(*REMINDER_CADENCE_RULE)
 
     # === Branded invoice and emails === #
 
@@ -121,12 +142,16 @@ class ResCompany(models.Model):
         return value if valid and all(char in "0123456789abcdefABCDEF" for char in value[1:]) else default
 
     def _auto_invoice_engine_is_patched(self):
-        """Whether wkhtmltopdf draws `--header-html`/`--footer-html` and web fonts as text: Odoo's own test."""
+        """Whether wkhtmltopdf draws `--header-html`/`--footer-html` and web fonts as text (built on patched Qt).
+
+        The system parameter `auto_invoice.wkhtmltopdf_patched_qt` ("True" or "False") says it where set; by default,
+        the engine Odoo runs says it of itself, as Odoo reads it (`--version`)."""
         if "auto_invoice_patched_qt" in self.env.context:  # lets a test render the other build's branch
             return bool(self.env.context["auto_invoice_patched_qt"])
-        from odoo.addons.base.models.ir_actions_report import _wkhtml  # noqa: PLC0415 (keeps this block apart)
-
-        return _wkhtml().is_patched_qt
+        configured = self.env["ir.config_parameter"].sudo().get_param(PATCHED_QT_PARAM)
+        if configured:
+            return str2bool(configured, default=False)
+        return wkhtmltopdf_says_patched_qt()
 
     # === Invoice email texts === #
 

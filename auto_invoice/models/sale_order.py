@@ -13,7 +13,7 @@ _caller_records_acceptance = ContextVar("auto_invoice_caller_records_acceptance"
 DERIVED_FIELDS = {"auto_invoice_acceptance_id", "auto_invoice_state"}
 # Who may read acceptances (security/ir.model.access.csv): the order's fields that show them are theirs only, so that
 # other internal users who read sales orders (Inventory, Manufacturing, Project) can open a signed one.
-ACCEPTANCE_READERS = "sales_team.group_sale_salesman,account.group_account_invoice,account.group_account_readonly"
+ACCEPTANCE_READERS = "auto_invoice.group_acceptance_reader"
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import unicodedata
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
-from odoo.tools import SQL, format_amount, format_date, split_every, sql
+from odoo.tools import format_amount, format_date
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
 
@@ -19,7 +19,9 @@ MUTABLE_FIELDS = {"state", "error", "certificate_id"}
 # addon's background mode), never replaced.
 DOCUMENT_FIELDS = {"document_id", "document_sha256"}
 SIGNER_NAME_MAX_LENGTH = 128
-LEGACY_BATCH_SIZE = 1000  # orders read at a time by the migration to acceptances
+# The largest signature image an acceptance takes, from the portal's pad (a PNG of some kilobytes) or uploaded with an
+# offline acceptance (a cropped scan): anything larger did not come from either.
+SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
 
 
 class SaleOrderAcceptance(models.Model):
@@ -318,57 +320,6 @@ class SaleOrderAcceptance(models.Model):
         """The signed content of `order` as it stands: its canonical form and that form's SHA-256."""
         content = self._canonical_json(order._auto_invoice_priced_content())
         return {"content_canonical": content, "content_sha256": self._sha256(content)}
-
-    @api.model
-    def _create_for_legacy_orders(self, batch_size=LEGACY_BATCH_SIZE):
-        """Give every order signed before acceptances existed (19.0.1.0.0) an acceptance built from what it has.
-
-        No channel, IP or user agent: they were not recorded. The order's former `auto_invoice_*` columns, when still
-        in the table, give the outcome and the invoice. The database selects the signed orders without acceptance;
-        they are read `batch_size` at a time, the cache emptied after each batch, whatever the size of the database.
-
-        :return: the orders that got one
-        """
-        order_model = self.env["sale.order"].sudo().with_context(active_test=False)
-        order_ids = order_model._search([("signature", "!=", False), ("acceptance_ids", "=", False)], order="id")
-        order_ids = list(order_ids)
-        legacy = sql.column_exists(self.env.cr, "sale_order", "auto_invoice_id")
-        for batch_ids in split_every(batch_size, order_ids, list):
-            outcomes = dict.fromkeys(batch_ids, (None, None, None))
-            if legacy:
-                rows = self.env.execute_query(
-                    SQL(
-                        "SELECT id, auto_invoice_id, auto_invoice_state, auto_invoice_error FROM sale_order"
-                        " WHERE id = ANY(%s)",
-                        batch_ids,
-                    )
-                )
-                outcomes.update({order_id: tuple(rest) for order_id, *rest in rows})
-            orders = order_model.browse(batch_ids)
-            acceptances = self.sudo().create([self._legacy_values(order, outcomes[order.id][1:]) for order in orders])
-            for acceptance, order in zip(acceptances, orders, strict=True):
-                if invoice_id := outcomes[order.id][0]:
-                    acceptance._link_invoice(self.env["account.move"].browse(invoice_id).exists())
-            self.env.invalidate_all()  # flushes, then frees the batch's records
-        _logger.info("auto_invoice: %s acceptance(s) recorded for orders signed before this version", len(order_ids))
-        return self.env["sale.order"].browse(order_ids)
-
-    @api.model
-    def _legacy_values(self, order, outcome):
-        """The values of the acceptance of `order`, signed before acceptances existed, with its former outcome."""
-        state, error = outcome
-        return {
-            **self._content_values(order),
-            "order_id": order.id,
-            "partner_id": order.partner_id.id,
-            "signer_name": order.signed_by or self.env._("(not recorded)"),
-            "signer_partner_id": order.partner_id.id,
-            "signed_on": order.signed_on or order.write_date,
-            "signature": order.signature,
-            "auto_invoice": bool(state),
-            "state": state or "done",
-            "error": error,
-        }
 
     @api.model
     def _cron_attach_certificates(self, batch_size=50):

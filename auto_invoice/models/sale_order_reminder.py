@@ -13,6 +13,12 @@ REMINDER_LOG_FIELDS = {
     "sign_reminder_next_date",
 }
 
+# The rule of a reminder cadence, for the company's defaults and each quotation's own: (definition, message).
+REMINDER_CADENCE_RULE = (
+    "CHECK(sign_reminder_first_days >= 0 AND sign_reminder_interval_days >= 1 AND sign_reminder_max_count >= 0)",
+    "Reminders: the first one needs 0 days or more, the interval 1 day or more, and the count 0 or more.",
+)
+
 
 class SaleOrder(models.Model):
     """Reminders of unsigned quotations: the cadence (per company, then per quotation), the daily cron that emails the
@@ -96,10 +102,7 @@ class SaleOrder(models.Model):
         compute="_compute_sign_reminder_days_since_sent",
     )
 
-    _sign_reminder_cadence_valid = models.Constraint(
-        "CHECK(sign_reminder_first_days >= 0 AND sign_reminder_interval_days >= 1 AND sign_reminder_max_count >= 0)",
-        "Reminders: the first one needs 0 days or more, the interval 1 day or more, and the count 0 or more.",
-    )
+    _sign_reminder_cadence_valid = models.Constraint(*REMINDER_CADENCE_RULE)
 
     # === COMPUTE METHODS === #
 

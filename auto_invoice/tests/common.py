@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from odoo.exceptions import AccessError
 from odoo.fields import Command
+from odoo.modules.module import load_script
 from odoo.tests import new_test_user
 from odoo.tools import format_amount, mute_logger
 from odoo.tools.misc import file_path
@@ -400,6 +401,13 @@ SAME_IN_ROMANIAN = {
     "object._get_report_base_filename()",
 }
 PLACEHOLDERS = re.compile(r"%\([a-z_]+\)s|%[sd]|\{\{.*?\}\}|\{[a-z_]+\}|t-[a-z-]+=\"[^\"]*\"")
+
+
+def create_for_legacy_orders(env, **kwargs):
+    """What the migration to 19.0.1.1.0 does for the orders signed before acceptances existed (its script's own
+    function, loaded as Odoo's upgrade loads it)."""
+    script = load_script("auto_invoice/migrations/19.0.1.1.0/post-migration.py", "auto_invoice_migration_19_0_1_1_0")
+    return script.create_for_legacy_orders(env, **kwargs)
 
 
 def translation_problems(env, module, po_name="ro.po"):

@@ -11,6 +11,7 @@ from PIL import Image
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.auto_invoice.models import res_company
 from odoo.addons.base.models import ir_actions_report as report_module
 
 from .common import AutoInvoiceCommon, pdf_pages
@@ -27,7 +28,10 @@ def wkhtmltopdf_engine(path):
         info = report_module._wkhtml.__wrapped__()
     if info.bin != path or info.state != "ok":
         raise AssertionError(f"no working wkhtmltopdf at {path} (make setup installs both)")
-    with patch.object(report_module, "_wkhtml", return_value=info):
+    with (
+        patch.object(report_module, "_wkhtml", return_value=info),
+        patch.object(res_company, "wkhtmltopdf_says_patched_qt", return_value=info.is_patched_qt),
+    ):
         yield info
 
 
@@ -181,3 +185,12 @@ class TestAutoInvoiceDocumentsDebianEngine(DocumentsCommon, HttpCase):
         invoices = self.invoice | self.deposit_invoice
         with wkhtmltopdf_engine(DEBIAN_ENGINE), self.assertRaisesRegex(UserError, "one at a time"):
             self._render("account.account_invoices", invoices)
+
+    def test_engine_build_is_read_from_the_engine_unless_configured(self):
+        company = self.env.company
+        self.assertTrue(company._auto_invoice_engine_is_patched(), "make setup's engine says it is patched")
+        parameters = self.env["ir.config_parameter"].sudo()
+        for configured, expected in (("False", False), ("True", True)):
+            with self.subTest(configured=configured):
+                parameters.set_param("auto_invoice.wkhtmltopdf_patched_qt", configured)
+                self.assertEqual(company._auto_invoice_engine_is_patched(), expected)

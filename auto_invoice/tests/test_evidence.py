@@ -10,7 +10,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import format_amount, mute_logger
 
-from .common import AutoInvoiceCommon, expected_content_sha256
+from .common import AutoInvoiceCommon, create_for_legacy_orders, expected_content_sha256
 
 USER_AGENT = "AutoInvoiceTest-Backend/1.0"
 
@@ -388,7 +388,7 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
         self.env.invalidate_all()
         self.assertFalse(signed.acceptance_ids)
 
-        migrated = self.env["sale.order.acceptance"]._create_for_legacy_orders()
+        migrated = create_for_legacy_orders(self.env)
 
         self.assertEqual(migrated, signed)
         self.assertFalse(never_signed.acceptance_ids)
@@ -406,4 +406,4 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
         )
         self.assertEqual(signed.auto_invoice_id, legacy_invoice)
         self.assertEqual(signed.acceptance_ids.content_sha256, expected_content_sha256(signed))
-        self.assertFalse(self.env["sale.order.acceptance"]._create_for_legacy_orders(), "once only")
+        self.assertFalse(create_for_legacy_orders(self.env), "once only")

@@ -158,7 +158,7 @@ class TestOfflineAcceptance(AutoInvoiceCommon, HttpCase):
     def test_20_mb_upload_is_refused(self):
         order = self._create_quotation()
         big = png_bytes() + b"\0" * (20 * 1024 * 1024)
-        with self.assertRaisesRegex(ValidationError, r"too large \(20.0 MB\).*10 MB at most"):
+        with self.assertRaisesRegex(ValidationError, r"too large \(20.0 MB\).*2 MB at most"):
             self._wizard(order, signature=base64.b64encode(big)).action_record()
         self.assertUntouched(order)
 

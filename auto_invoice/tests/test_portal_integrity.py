@@ -10,7 +10,7 @@ from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import AutoInvoiceCommon, expected_content_sha256
+from .common import AutoInvoiceCommon, create_for_legacy_orders, expected_content_sha256
 
 OUT_OF_DATE = "This quotation changed since you opened it: reload the page to see it as it is now, then sign again."
 
@@ -217,6 +217,17 @@ class TestAutoInvoicePortalIntegrity(AutoInvoiceCommon, HttpCase):
                 self.assertNotIn("Traceback", json.dumps(answer))
                 self.assertUntouched(order)
 
+    def test_other_routes_keep_odoo_error_answer(self):
+        # The customer-safe answer is the signing route's: a JSON-RPC route of Odoo or another module is left alone.
+        self._create_portal_user("ai_portal_errors", self.customer)
+        self.authenticate("ai_portal_errors", "ai_portal_errors")
+        body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": ["Ada"], "id": 1})
+
+        answer = self._post_raw("/web/dataset/call_kw", body)
+
+        self.assertNotEqual(answer["error"]["data"]["name"], "InternalServerError", "Odoo's own answer")
+        self.assertIn("Traceback (most recent call last)", answer["error"]["data"]["debug"])
+
     def test_staff_keep_odoo_error_details(self):
         order = self._create_quotation()
         self.authenticate("ai_salesman", "ai_salesman")
@@ -321,7 +332,7 @@ class TestAutoInvoiceLegacyMigration(AutoInvoiceCommon):
             return original_fetch(records, field_names)
 
         with patch.object(order_model, "fetch", spy_fetch):
-            migrated = self.env["sale.order.acceptance"]._create_for_legacy_orders(**kwargs)
+            migrated = create_for_legacy_orders(self.env, **kwargs)
         return migrated, fetched
 
     def test_legacy_migration_never_loads_the_orders_that_need_nothing(self):
@@ -332,7 +343,7 @@ class TestAutoInvoiceLegacyMigration(AutoInvoiceCommon):
         self.assertEqual(migrated, signed)
         self.assertEqual(set(signed.acceptance_ids.mapped("signer_name")), {"Signer 0", "Signer 1", "Signer 2"})
         self.assertFalse(set().union(*fetched) & set(others.ids), "orders that need nothing are never read")
-        self.assertFalse(self.env["sale.order.acceptance"]._create_for_legacy_orders(), "once only")
+        self.assertFalse(create_for_legacy_orders(self.env), "once only")
 
     def test_legacy_migration_works_in_batches(self):
         signed, _others = self._legacy_orders()

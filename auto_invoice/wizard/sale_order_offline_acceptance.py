@@ -7,11 +7,12 @@ from PIL import Image, ImageDraw, ImageFont
 from odoo import fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.mimetypes import guess_mimetype
+from odoo.tools.misc import file_open
 
 from ..models.sale_order import caller_records_acceptance
+from ..models.sale_order_acceptance import SIGNATURE_MAX_BYTES
 
-SIGNATURE_MAX_BYTES = 10 * 1024 * 1024
-STAMP_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+STAMP_FONT = "web/static/fonts/sign/NotoSans-Reg.ttf"  # Odoo's own (its signature pad's), whatever the system has
 SIGNATURE_MIMETYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # no SVG: it can carry scripts
 
 
@@ -37,7 +38,7 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
     signature = fields.Binary(
         string="Signature or Signed Scan",
         attachment=False,
-        help="Optional: an image of the signature or of the signed quotation (PNG, JPEG, GIF or WebP, 10 MB at most).",
+        help="Optional: an image of the signature or of the signed quotation (PNG, JPEG, GIF or WebP, 2 MB at most).",
     )
     signature_filename = fields.Char()
     note = fields.Text(
@@ -86,7 +87,7 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
         return {"type": "ir.actions.act_window_close"}
 
     def _check_signature_upload(self):
-        """The uploaded file's bytes, or None; a clear error unless it is an image of 10 MB at most."""
+        """The uploaded file's bytes, or None; a clear error unless it is an image of SIGNATURE_MAX_BYTES at most."""
         if not self.signature:
             return None
         try:
@@ -96,8 +97,9 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
         if len(raw) > SIGNATURE_MAX_BYTES:
             raise ValidationError(
                 self.env._(
-                    "The uploaded signature is too large (%(size)s MB): upload an image of 10 MB at most.",
+                    "The uploaded signature is too large (%(size)s MB): upload an image of %(max)s MB at most.",
                     size=round(len(raw) / 1024 / 1024, 1),
+                    max=SIGNATURE_MAX_BYTES // 1024 // 1024,
                 )
             )
         if guess_mimetype(raw) not in SIGNATURE_MIMETYPES:
@@ -131,10 +133,8 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
             f"{dict(self._fields['method']._description_selection(self.env))[self.method]}, "
             f"{fields.Date.to_string(self.accepted_on.date())}",
         ]
-        try:
-            font = ImageFont.truetype(STAMP_FONT, 22)
-        except OSError:  # Debian's fonts-dejavu-core missing: Pillow's own small bitmap font
-            font = ImageFont.load_default()
+        with file_open(STAMP_FONT, "rb") as font_file:
+            font = ImageFont.truetype(font_file, 22)
         image = Image.new("RGB", (560, 130), "white")
         draw = ImageDraw.Draw(image)
         draw.rectangle([(2, 2), (557, 127)], outline="#1f4e79", width=3)
