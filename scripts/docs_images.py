@@ -105,8 +105,8 @@ def side_by_side(images, target, height=900, gap=24):
     sheet.save(target)
 
 
-def page_to_png(url, target, chromium, size="1100,1500"):
-    """A page as an anonymous visitor holding its link sees it, screenshot by headless Chromium."""
+def screenshot(chromium, url, target, size, *options):
+    """`url` as headless Chromium draws it in a window of `size` ("width,height"), saved to target."""
     subprocess.run(
         [
             chromium,
@@ -114,7 +114,7 @@ def page_to_png(url, target, chromium, size="1100,1500"):
             "--no-sandbox",
             "--disable-gpu",
             "--hide-scrollbars",
-            "--virtual-time-budget=8000",
+            *options,
             f"--screenshot={target}",
             f"--window-size={size}",
             url,
@@ -122,6 +122,11 @@ def page_to_png(url, target, chromium, size="1100,1500"):
         check=True,
         capture_output=True,
     )
+
+
+def page_to_png(url, target, chromium, size="1100,1500"):
+    """A page as an anonymous visitor holding its link sees it, screenshot by headless Chromium."""
+    screenshot(chromium, url, target, size, "--virtual-time-budget=8000")
 
 
 def pdf_to_png(pdf, target, pages=None, resolution=70):
@@ -145,20 +150,7 @@ def email_to_png(eml, target, chromium):
     with tempfile.TemporaryDirectory() as folder:
         page = Path(folder, "mail.html")
         page.write_text(html)
-        subprocess.run(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--hide-scrollbars",
-                f"--screenshot={target}",
-                "--window-size=760,660",
-                page.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        screenshot(chromium, page.as_uri(), target, "760,660")
 
 
 def main():

@@ -2,7 +2,7 @@
 # make pytest: $MODULE's tests with pytest-odoo, on a database where the addon is installed (PYTEST_DB, default
 # auto_invoice_pytest, created once and reused; updated with -u when the addon's files changed since the last run),
 # with Odoo's HTTP server (HttpCase tests, the Chromium tour). Arguments are pytest's, e.g. one test by node id:
-#   scripts/pytest.sh auto_invoice/tests/test_portal.py::TestAutoInvoicePortal::test_forged_token_changes_nothing
+#   scripts/pytest.sh auto_invoice/tests/test_portal_refusals.py::TestAutoInvoicePortalRefusals::test_forged_token_changes_nothing
 # Without arguments it runs the whole suite, then the race check of make test (scripts/race.py) on a copy of the
 # database, and ends with "N passed, N failed" counted as make test counts. Any failed or skipped test fails the run.
 set -euo pipefail

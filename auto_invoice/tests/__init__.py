@@ -6,6 +6,7 @@ from . import test_offline_acceptance
 from . import test_payment
 from . import test_policies
 from . import test_portal
+from . import test_portal_refusals
 from . import test_reminder
 from . import test_send
 from . import test_branding
@@ -20,3 +21,4 @@ from . import test_posting
 from . import test_documents
 from . import test_i18n
 from . import test_access_matrix
+from . import test_access_rules

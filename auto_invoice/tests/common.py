@@ -20,6 +20,8 @@ from odoo.tools.translate import TranslationModuleReader
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 
+PORTAL_USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AutoInvoiceTest/1.0"
+
 
 def signature_png():
     """A small real PNG signature, base64 encoded without a data: prefix, as the portal sends it."""
@@ -172,6 +174,18 @@ class AutoInvoiceCommon(AccountTestInvoicingCommon):
             headers={"User-Agent": user_agent},
         )
 
+    def _decline_on_portal(self, order, message="Too expensive"):
+        """Decline `order` on its portal page as its form does: the link's token and the page's CSRF token."""
+        page = self.url_open(order.get_portal_url()).text
+        return self.url_open(
+            f"/my/orders/{order.id}/decline",
+            data={
+                "access_token": order.access_token,
+                "decline_message": message,
+                "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+            },
+        )
+
     def _quotation_composer(self, order, user=None):
         """The Send by Email wizard of `order`, as the salesperson opens it (its default template)."""
         user = user or self.salesman
@@ -180,6 +194,12 @@ class AutoInvoiceCommon(AccountTestInvoicingCommon):
 
     def _sign_in_backend(self, order, user=None):
         order.with_user(user or self.salesman).write({"signature": self.signature, "signed_by": "Ada Lovelace"})
+
+    @classmethod
+    def _setup_branded_company(cls, **values):
+        """The company of the branding tests, Brightline Studio, with `values`: cls.company."""
+        cls.company = cls.env.company
+        cls.company.write({"name": "Brightline Studio", **values})
 
     @classmethod
     def _create_portal_user(cls, login, company_partner):
@@ -319,6 +339,20 @@ class AccessMatrixCommon(AutoInvoiceCommon):
             self.authenticate(None, None)
         else:
             self.authenticate(user.login, user.login + "x" * (8 - len(user.login)))  # new_test_user's password
+
+
+class PortalCommon(AutoInvoiceCommon):
+    """The customer signs through the portal's real route (in an HttpCase)."""
+
+    def _accept(self, order, **params):
+        return self._accept_on_portal(order, PORTAL_USER_AGENT, **params)
+
+    def assertUntouched(self, order):
+        self.assertEqual(order.state, "sent")
+        self.assertFalse(order.signature)
+        self.assertFalse(order.auto_invoice_state)
+        self.assertFalse(order.acceptance_ids)
+        self.assertFalse(order.invoice_ids)
 
 
 class OnlinePaymentCommon(AutoInvoiceCommon, AccountPaymentCommon):

@@ -14,15 +14,11 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.env.company
-        cls.company.write(
-            {
-                "name": "Brightline Studio",
-                "auto_invoice_report_design": "auto_invoice",
-                "primary_color": "#0B5394",
-                "secondary_color": "#E69138",
-                "external_report_layout_id": cls.env.ref("web.external_layout_standard").id,
-            }
+        cls._setup_branded_company(
+            auto_invoice_report_design="auto_invoice",
+            primary_color="#0B5394",
+            secondary_color="#E69138",
+            external_report_layout_id=cls.env.ref("web.external_layout_standard").id,
         )
         cls.bank_account = cls.env["res.partner.bank"].create(
             {"acc_number": "BE71 0961 2345 6769", "partner_id": cls.company.partner_id.id, "allow_out_payment": True}

@@ -33,13 +33,16 @@ class DepositCommon(AutoInvoiceCommon):
         order.action_cancel()  # as a manager: cancelling takes billing rights when a draft invoice is open
         order.with_user(self.salesman).action_draft()
 
-    def _deposit_signed_twice(self):
-        """A 30 % deposit quotation signed, its deposit posted, reset to quotation and signed again."""
+    def _deposit_signed_twice(self, service_qty=None):
+        """A 30 % deposit quotation signed, its deposit posted, reset to quotation (the service's quantity then set to
+        `service_qty`, when given) and signed again."""
         order = self._deposit_quotation()
         self._sign_in_backend(order)
         deposit = order.auto_invoice_id
         deposit.action_post()
         self._reset_to_quotation(order)
+        if service_qty is not None:
+            order.order_line.filtered(lambda line: line.product_id == self.service).product_uom_qty = service_qty
         self._sign_in_backend(order)
         return order, deposit
 
@@ -117,14 +120,7 @@ class TestAutoInvoiceDeposit(DepositCommon):
         self.assertAlmostEqual(self.assertInvoicedOnce(order).amount_total, order.amount_total * 0.3, places=2)
 
     def test_signing_again_for_more_bills_only_the_rest_of_the_deposit(self):
-        order = self._deposit_quotation()
-        self._sign_in_backend(order)
-        first = order.auto_invoice_id
-        first.action_post()
-        self._reset_to_quotation(order)
-        order.order_line.filtered(lambda line: line.product_id == self.service).product_uom_qty = 4.0
-
-        self._sign_in_backend(order)
+        order, first = self._deposit_signed_twice(service_qty=4.0)
 
         second = order.auto_invoice_id
         self.assertTrue(second and second != first)

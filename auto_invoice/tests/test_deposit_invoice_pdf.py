@@ -129,13 +129,7 @@ class TestAutoInvoiceDepositSummary(DepositCommon):
     """account.move._auto_invoice_deposit_summary(): the figures both designs print."""
 
     def test_second_deposit_counts_the_first_and_not_a_credit_noted_one(self):
-        order = self._deposit_quotation()
-        self._sign_in_backend(order)
-        first = order.auto_invoice_id
-        first.action_post()
-        self._reset_to_quotation(order)
-        order.order_line.filtered(lambda line: line.product_id == self.service).product_uom_qty = 4.0
-        self._sign_in_backend(order)
+        order, first = self._deposit_signed_twice(service_qty=4.0)
         second = order.auto_invoice_id
 
         summary = second._auto_invoice_deposit_summary()

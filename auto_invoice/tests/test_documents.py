@@ -73,16 +73,12 @@ class DocumentsCommon(AutoInvoiceCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.env.company
-        cls.company.write(
-            {
-                "name": "Brightline Studio",
-                "street": "12 Harbour Road",
-                "city": "Antwerp",
-                "phone": "+32 2 555 0100",
-                "email": "hello@brightline.example",
-                "external_report_layout_id": cls.env.ref("web.external_layout_standard").id,
-            }
+        cls._setup_branded_company(
+            street="12 Harbour Road",
+            city="Antwerp",
+            phone="+32 2 555 0100",
+            email="hello@brightline.example",
+            external_report_layout_id=cls.env.ref("web.external_layout_standard").id,
         )
         cls.order = cls._create_quotation(lines=[(cls.service, 2.0)])
         cls.order.with_user(cls.salesman).write({"signature": cls.signature, "signed_by": "Ada Lovelace"})

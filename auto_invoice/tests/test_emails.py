@@ -21,16 +21,12 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.env.company
-        cls.company.write(
-            {
-                "name": "Brightline Studio",
-                "phone": "+32 2 555 01 23",
-                "email": "hello@brightline.example.com",
-                "website": "https://brightline.example.com",
-                "primary_color": "#0B5394",
-                "secondary_color": "#E69138",
-            }
+        cls._setup_branded_company(
+            phone="+32 2 555 01 23",
+            email="hello@brightline.example.com",
+            website="https://brightline.example.com",
+            primary_color="#0B5394",
+            secondary_color="#E69138",
         )
 
     def _customer_mail(self, partner):

@@ -215,6 +215,18 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
 
     # --- tamper evidence -----------------------------------------------------------------------------------------
 
+    def assertEachRefused(self, changes):
+        """Each of `changes` ({label: change()}) is refused: the order was signed."""
+        for what, change in changes.items():
+            # The refusal comes after the write, which the request's rollback undoes: a savepoint stands for it here.
+            with (
+                self.subTest(what),
+                self.assertRaisesRegex(UserError, "was signed by Ada Lovelace"),
+                self.env.cr.savepoint(),
+            ):
+                change()
+            self.env.invalidate_all()
+
     def test_priced_content_of_a_signed_order_cannot_change(self):
         order = self._signed_order()
         line = order.order_line[0]
@@ -228,15 +240,7 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
         }
         # A new line is refused until the order is confirmed, and allowed after: see test_signed_content.
         signed = order.acceptance_ids.content_sha256
-        for what, change in changes.items():
-            # The refusal comes after the write, which the request's rollback undoes: a savepoint stands for it here.
-            with (
-                self.subTest(what),
-                self.assertRaisesRegex(UserError, "was signed by Ada Lovelace"),
-                self.env.cr.savepoint(),
-            ):
-                change()
-            self.env.invalidate_all()
+        self.assertEachRefused(changes)
         self.assertEqual(expected_content_sha256(order), signed)
         self.assertTrue(order.auto_invoice_content_matches)
 
@@ -244,17 +248,12 @@ class TestAutoInvoiceEvidence(AutoInvoiceCommon):
         order = self._signed_order(require_payment=True)
         self.assertEqual(order.state, "sent", "Odoo itself still allows editing it")
 
-        for what, change in {
-            "removed line": lambda: order.order_line[0].unlink(),
-            "price": lambda: order.order_line[0].write({"price_unit": 1.0}),
-        }.items():
-            with (
-                self.subTest(what),
-                self.assertRaisesRegex(UserError, "was signed by Ada Lovelace"),
-                self.env.cr.savepoint(),
-            ):
-                change()
-            self.env.invalidate_all()
+        self.assertEachRefused(
+            {
+                "removed line": lambda: order.order_line[0].unlink(),
+                "price": lambda: order.order_line[0].write({"price_unit": 1.0}),
+            }
+        )
         self.assertTrue(order.auto_invoice_content_matches)
 
     def test_new_section_and_note_are_not_priced_content(self):

@@ -263,15 +263,7 @@ class TestAutoInvoicePortalIntegrity(AutoInvoiceCommon, HttpCase):
             self.assertEqual(order.activity_ids.activity_type_id, follow_up_type)
 
         self._accept(signed)
-        page = self._page(declined)
-        self.url_open(
-            f"/my/orders/{declined.id}/decline",
-            data={
-                "access_token": declined.access_token,
-                "decline_message": "Too expensive",
-                "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
-            },
-        )
+        self._decline_on_portal(declined)
 
         self.env.invalidate_all()
         self.assertEqual((signed.state, declined.state), ("sale", "cancel"))

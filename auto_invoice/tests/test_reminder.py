@@ -126,15 +126,7 @@ class TestSignReminder(AutoInvoiceCommon, HttpCase):
         cancelled.with_user(self.salesman).action_cancel()
         self._sign_in_backend(signed)
         self._sign_in_backend(signed_only)
-        page = self.url_open(declined.get_portal_url()).text
-        self.url_open(
-            f"/my/orders/{declined.id}/decline",
-            data={
-                "access_token": declined.access_token,
-                "decline_message": "Too expensive",
-                "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
-            },
-        )
+        self._decline_on_portal(declined)
         self.env.invalidate_all()
         self.assertEqual(declined.state, "cancel")
         self.assertEqual(signed_only.state, "sent")

@@ -1,4 +1,5 @@
 import {registry} from "@web/core/registry";
+import {signInDialog} from "./tour_helper";
 
 // The quotation is created by the Python test (test_portal.py).
 registry.category("web_tour.tours").add("auto_invoice_portal_sign", {
@@ -19,26 +20,7 @@ registry.category("web_tour.tours").add("auto_invoice_portal_sign", {
             trigger: "a:contains(Sign)",
             run: "click",
         },
-        {
-            content: "Type the signer's name",
-            trigger: ".modal .o_web_sign_name_and_signature input",
-            run: "edit Ada Lovelace",
-        },
-        {
-            content: "The signature is drawn from the name",
-            trigger: ".modal canvas.o_web_sign_signature",
-            run: "canvasNotEmpty",
-        },
-        {
-            content: "Sign",
-            trigger: ".modal .o_portal_sign_submit:enabled",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "The quotation is accepted",
-            trigger: "#quote_content:contains(Thank You)",
-        },
+        ...signInDialog("Ada Lovelace"),
         {
             content: "The page says what was created and what comes next",
             trigger: ".o_auto_invoice_outcome:contains(Your order is confirmed)",

@@ -1,4 +1,5 @@
 import {registry} from "@web/core/registry";
+import {signInDialog} from "./tour_helper";
 
 // An anonymous visitor holding the emailed link (the Python test starts the tour on the quotation's portal URL, with
 // its access token): the page sends the token in the query string of the signing request.
@@ -19,26 +20,7 @@ registry.category("web_tour.tours").add("auto_invoice_portal_sign_anonymous", {
             trigger:
                 ".modal .o_auto_invoice_consent:contains(By signing, I accept quotation):contains(kept as a draft for our review)",
         },
-        {
-            content: "Type the signer's name",
-            trigger: ".modal .o_web_sign_name_and_signature input",
-            run: "edit Grace Hopper",
-        },
-        {
-            content: "The signature is drawn from the name",
-            trigger: ".modal canvas.o_web_sign_signature",
-            run: "canvasNotEmpty",
-        },
-        {
-            content: "Sign",
-            trigger: ".modal .o_portal_sign_submit:enabled",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "The quotation is accepted",
-            trigger: "#quote_content:contains(Thank You)",
-        },
+        ...signInDialog("Grace Hopper"),
         {
             content: "The page says what was created and what comes next",
             trigger: ".o_auto_invoice_outcome:contains(is kept as a draft for our review, then sent to you)",
