@@ -60,7 +60,8 @@ class TestAutoInvoicePortal(PortalCommon, HttpCase):
         )
         acceptance._attach_certificate()  # what the cron does (its batch loop commits, which a test may not)
         self.assertTrue(acceptance.certificate_id, "the certificate is kept with the acceptance")
-        self.assertTrue(order.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("Certificate")))
+        self.assertTrue(self._find_note(order, acceptance.name), "the order links to it; its evidence stays there")
+        self.assertFalse(order.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("Certificate")))
         invoice = self.assertInvoicedOnce(order)
         self.assertTrue(invoice.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("Certificate")))
 

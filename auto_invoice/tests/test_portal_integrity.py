@@ -218,14 +218,14 @@ class TestAutoInvoicePortalIntegrity(AutoInvoiceCommon, HttpCase):
                 self.assertUntouched(order)
 
     def test_other_routes_keep_odoo_error_answer(self):
-        # The customer-safe answer is the signing route's: a JSON-RPC route of Odoo or another module is left alone.
-        self._create_portal_user("ai_portal_errors", self.customer)
-        self.authenticate("ai_portal_errors", "ai_portal_errors")
+        # The customer-safe answer is the signing route's: a JSON-RPC route of Odoo or another module (here sale's
+        # payment route, beside ours) is left as Odoo answers it.
+        order = self._create_quotation()
         body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": ["Ada"], "id": 1})
 
-        answer = self._post_raw("/web/dataset/call_kw", body)
+        answer = self._post_raw(f"/my/orders/{order.id}/transaction?access_token={order.access_token}", body)
 
-        self.assertNotEqual(answer["error"]["data"]["name"], "InternalServerError", "Odoo's own answer")
+        self.assertEqual(answer["error"]["data"]["name"], "builtins.ValueError", "Odoo's own answer")
         self.assertIn("Traceback (most recent call last)", answer["error"]["data"]["debug"])
 
     def test_staff_keep_odoo_error_details(self):
