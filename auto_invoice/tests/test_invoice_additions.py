@@ -37,7 +37,6 @@ class TestAutoInvoiceAdditionsOfOtherAddons(AutoInvoiceCommon, HttpCase):
         for design in ("standard", "auto_invoice"):
             with self.subTest(design=design):
                 self.company.auto_invoice_report_design = design
-                pdf = self._render_pdf(self.invoice)
-                text = pdf_text(pdf)
+                text = pdf_text(self._render_pdf(self.invoice))
                 self.assertIn("LOT-SENSOR-0042", text, "stock_account's lots and serial numbers")
                 self.assertIn("PST: PST-1234-5678", text, "l10n_ca's line in the customer's address")
