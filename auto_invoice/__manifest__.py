@@ -29,6 +29,7 @@
         "wizard/sale_order_offline_acceptance_views.xml",
         "views/sale_order_reminder_views.xml",
         # Branded invoice and emails
+        "report/report_branded_layout.xml",
         "report/report_invoice_branded.xml",
         "report/report_saleorder_branded.xml",
         "report/report_invoice_standard.xml",
