@@ -282,19 +282,11 @@ class SaleOrderAcceptance(models.Model):
         order = acceptance.order_id
         document = invoice_sudo.type_name  # "Invoice", or "Credit Note" when a new signature bills less than before
         certificate = acceptance.certificate_id
-        review_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False)
         reviewed = acceptance.auto_invoice_after == "draft"  # else its policy posts (and sends) it right away
-        after_label = dict(acceptance._fields["auto_invoice_after"]._description_selection(self.env)).get(
-            acceptance.auto_invoice_after
+        after_label = self._after_label()
+        self._ask_review(
+            invoice_sudo, self.env._("Created from the customer's acceptance of %(order)s.", order=order.name)
         )
-        if reviewed and review_type and (responsible := order._auto_invoice_responsible()):
-            self._schedule_for_salesperson(
-                invoice_sudo,
-                activity_type_id=review_type.id,
-                summary=self.env._("Review and send: %(document)s", document=document),
-                user_id=responsible.id,
-                note=self.env._("Created from the customer's acceptance of %(order)s.", order=order.name),
-            )
         invoice_sudo.message_post(
             body=self.env._(
                 "%(document)s created from the customer's acceptance of %(order)s, signed by %(signer)s on %(date)s "
@@ -325,6 +317,27 @@ class SaleOrderAcceptance(models.Model):
             author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",
         )
+
+    def _after_label(self):
+        """What follows the creation of this acceptance's invoice, as its after-policy is labelled."""
+        acceptance = self.sudo()
+        return dict(acceptance._fields["auto_invoice_after"]._description_selection(self.env)).get(
+            acceptance.auto_invoice_after
+        )
+
+    def _ask_review(self, invoice, note):
+        """The salesperson's "Review and send" activity on `invoice` (sudo), when the policy keeps it as a draft."""
+        acceptance = self.sudo()
+        review_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False)
+        responsible = acceptance.order_id._auto_invoice_responsible()
+        if acceptance.auto_invoice_after == "draft" and review_type and responsible:
+            self._schedule_for_salesperson(
+                invoice,
+                activity_type_id=review_type.id,
+                summary=self.env._("Review and send: %(document)s", document=invoice.type_name),
+                user_id=responsible.id,
+                note=note,
+            )
 
     def _schedule_for_salesperson(self, record, **values):
         """An activity for the salesperson on `record`. Its email goes through Odoo's mail queue, whose cron is woken
@@ -366,25 +379,14 @@ class SaleOrderAcceptance(models.Model):
         self.ensure_one()
         acceptance, invoice_sudo = self.sudo(), invoice.sudo()
         order = acceptance.order_id
-        reviewed = acceptance.auto_invoice_after == "draft"
-        review_type = self.env.ref("auto_invoice.mail_activity_type_auto_invoice_review", raise_if_not_found=False)
-        if reviewed and review_type and (responsible := order._auto_invoice_responsible()):
-            self._schedule_for_salesperson(
-                invoice_sudo,
-                activity_type_id=review_type.id,
-                summary=self.env._("Review and send: %(document)s", document=invoice_sudo.type_name),
-                user_id=responsible.id,
-                note=self.env._("Created for the online payments of %(order)s.", order=order.name),
-            )
+        self._ask_review(invoice_sudo, self.env._("Created for the online payments of %(order)s.", order=order.name))
         order.message_post(
             body=self.env._(
                 "%(invoice)s created for what the online payments cover beyond what was invoiced (%(amount)s): "
                 "%(after)s.",
                 invoice=invoice._get_html_link(),
                 amount=format_amount(self.env, invoice_sudo.amount_total, invoice_sudo.currency_id),
-                after=dict(acceptance._fields["auto_invoice_after"]._description_selection(self.env)).get(
-                    acceptance.auto_invoice_after
-                ),
+                after=self._after_label(),
             ),
             author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",
