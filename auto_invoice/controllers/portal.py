@@ -12,7 +12,7 @@ from odoo.http import request
 from odoo.addons.sale.controllers import portal
 
 from ..models.ir_http import CUSTOMER_ERRORS
-from ..models.sale_order import caller_records_acceptance
+from ..models.sale_order import RECORDED_BY_CALLER
 from ..models.sale_order_acceptance import SIGNATURE_MAX_BYTES
 
 # A pad's canvas on a high-density screen is under a megapixel; a PNG compresses a larger blank image under the byte
@@ -52,9 +52,12 @@ class CustomerPortal(portal.CustomerPortal):
                 return {"error": error}
         # The page's statement, in the page's language (another tab may have changed the session's since).
         consent_text = order_sudo.with_context(lang=self._auto_invoice_consent_lang())._auto_invoice_consent_text()
-        # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order.
-        with caller_records_acceptance():
-            response, document = self._auto_invoice_sign(order_sudo, access_token, name, signature)
+        # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order:
+        # the signature it writes in sudo is not one for `sale.order.write()` to record (Odoo's route reads the order
+        # from the request's environment, this override from its own).
+        request.update_context(**{RECORDED_BY_CALLER: True})
+        signing_sudo = order_sudo.with_context(**{RECORDED_BY_CALLER: True})
+        response, document = self._auto_invoice_sign(signing_sudo, access_token, name, signature)
         if response.get("error"):
             return response
         evidence = {  # who signed: the request's user, not the superuser that order_sudo runs as

@@ -1,33 +1,19 @@
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
 from odoo.fields import Command
 
 from .auto_invoice_policy_mixin import POLICY_FIELDS
 
-# True while Python code that records the acceptance itself writes a signature (see caller_records_acceptance).
-_caller_records_acceptance = ContextVar("auto_invoice_caller_records_acceptance", default=False)
+# Context key of the code that writes a signature and records its acceptance itself, with its own evidence, through
+# `_auto_invoice_record_acceptance()`: the portal route (around Odoo's own route) and the offline acceptance wizard.
+# Honoured in superuser environments only, which these callers write in once they have checked the signer's rights:
+# an RPC client that sends it with its own rights still has its signature recorded as an acceptance.
+RECORDED_BY_CALLER = "auto_invoice_acceptance_recorded_by_caller"
 # Order fields derived from the acceptance: never written by users, whatever the view says.
 DERIVED_FIELDS = {"auto_invoice_acceptance_id", "auto_invoice_state"}
 # Who may read acceptances (security/ir.model.access.csv): the order's fields that show them are theirs only, so that
 # other internal users who read sales orders (Inventory, Manufacturing, Project) can open a signed one.
 ACCEPTANCE_READERS = "auto_invoice.group_acceptance_reader"
-
-
-@contextmanager
-def caller_records_acceptance():
-    """Within this block, a signature written on an order is left alone by `sale.order.write()`: the caller records
-    the acceptance itself, with its own evidence, through `_auto_invoice_record_acceptance()` (the portal route after
-    Odoo's own route, an offline acceptance). A context variable of the Python code, which no RPC client can set,
-    unlike the context.
-    """
-    token = _caller_records_acceptance.set(True)
-    try:
-        yield
-    finally:
-        _caller_records_acceptance.reset(token)
 
 
 class SaleOrder(models.Model):
@@ -224,7 +210,7 @@ class SaleOrder(models.Model):
         A signature written by an internal user (backend, RPC, import) must meet what the portal asks: a quotation
         waiting for a signature, not expired, and a signer's name. The portal's route checks and records its own.
         """
-        if _caller_records_acceptance.get() or not self.env.user._is_internal():
+        if (self.env.su and self.env.context.get(RECORDED_BY_CALLER)) or not self.env.user._is_internal():
             return self.browse()
         self._auto_invoice_check_signing_rights()
         for order in self:

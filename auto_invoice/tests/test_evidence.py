@@ -10,6 +10,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import format_amount, mute_logger
 
+from ..models.sale_order import RECORDED_BY_CALLER
 from .common import AutoInvoiceCommon, create_for_legacy_orders, expected_content_sha256
 
 USER_AGENT = "AutoInvoiceTest-Backend/1.0"
@@ -95,6 +96,24 @@ class TestAutoInvoiceChannels(AutoInvoiceCommon, HttpCase):
 
         # Odoo runs XML-RPC calls outside their HTTP request (borrow_request): no address to record.
         self.assertRecordValues(order.acceptance_ids, [{"channel": "api", "user_id": self.salesman.id}])
+        self.assertInvoicedOnce(order)
+
+    def test_caller_context_key_sent_over_rpc_still_records_the_acceptance(self):
+        # The key of the code that records its own acceptance is honoured in sudo only, never from an RPC client.
+        order = self._create_quotation()
+        self.authenticate("ai_salesman", "ai_salesman")
+
+        self.make_jsonrpc_request(
+            "/web/dataset/call_kw/sale.order/write",
+            {
+                "model": "sale.order",
+                "method": "write",
+                "args": [order.ids, self._signature_vals()],
+                "kwargs": {"context": {RECORDED_BY_CALLER: True}},
+            },
+        )
+
+        self.assertRecordValues(order.acceptance_ids, [{"channel": "backend", "user_id": self.salesman.id}])
         self.assertInvoicedOnce(order)
 
     def test_forged_derived_fields_are_refused_over_rpc(self):

@@ -5,7 +5,7 @@ from odoo.http import request
 
 from odoo.addons.auto_invoice.controllers import portal
 
-from ..models.sale_order import confirmation_mail_deferred
+from ..models.sale_order import CONFIRMATION_MAIL_DEFERRED
 
 
 class CustomerPortal(portal.CustomerPortal):
@@ -23,8 +23,7 @@ class CustomerPortal(portal.CustomerPortal):
         except (TypeError, binascii.Error):
             return {"error": request.env._("Invalid signature data.")}, None
         if not order_sudo._has_to_be_paid():
-            with confirmation_mail_deferred():
-                order_sudo._validate_order()
+            order_sudo.with_context(**{CONFIRMATION_MAIL_DEFERRED: True})._validate_order()
         query_string = "&message=sign_ok"
         if order_sudo._has_to_be_paid():
             query_string += "&allow_payment=yes"

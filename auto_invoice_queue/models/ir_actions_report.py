@@ -1,30 +1,29 @@
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from odoo import models
 
-# {order id: PDF}: the signed copies that the quotation report returns instead of rendering again, while an
-# acceptance's job sends the confirmation email (a context variable of the Python code, which no RPC client can set).
-_signed_copies = ContextVar("auto_invoice_queue_signed_copies", default=None)
-
-
-@contextmanager
-def signed_copies_reused(copies):
-    token = _signed_copies.set(copies)
-    try:
-        yield
-    finally:
-        _signed_copies.reset(token)
+# Context key of the acceptance's signed-copy job (`sale.order.acceptance._complete_signing`): the ids of the signed
+# copies (the acceptances' documents) that the quotation report returns instead of rendering its order again, so that
+# the confirmation email sends the very PDF that the acceptance keeps and hashes, and wkhtmltopdf runs once. An id
+# that is not the live acceptance's document of the order being rendered changes nothing.
+SIGNED_COPIES = "auto_invoice_queue_signed_copy_ids"
 
 
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
     def _render_qweb_pdf(self, report_ref, res_ids=None, data=None):
-        # The email sends the very PDF that the acceptance keeps and hashes, and wkhtmltopdf runs once per signature.
-        copies = _signed_copies.get()
         ids = [res_ids] if isinstance(res_ids, int) else res_ids
-        if copies and ids and len(ids) == 1 and ids[0] in copies:
+        if self.env.context.get(SIGNED_COPIES) and ids and len(ids) == 1:
             if self._get_report(report_ref) == self.env.ref("sale.action_report_saleorder", raise_if_not_found=False):
-                return copies[ids[0]], "pdf"
+                if signed_copy := self._auto_invoice_signed_copy(ids[0]):
+                    return signed_copy, "pdf"
         return super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)
+
+    def _auto_invoice_signed_copy(self, order_id):
+        """The bytes of the order's signed copy named by the context, or None."""
+        acceptance = (
+            self.env["sale.order.acceptance"]
+            .sudo()
+            .search([("order_id", "=", order_id), ("state", "!=", "void")], limit=1)
+        )
+        document = acceptance.document_id
+        return document.raw if document and document.id in self.env.context[SIGNED_COPIES] else None

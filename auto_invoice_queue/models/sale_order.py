@@ -1,21 +1,10 @@
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from odoo import fields, models
 from odoo.exceptions import AccessError
 
-# True while a signature confirms an order in background mode: its confirmation email is left to the
-# acceptance's job (a context variable of the Python code, which no RPC client can set).
-_defer_confirmation_mail = ContextVar("auto_invoice_queue_defer_confirmation_mail", default=False)
-
-
-@contextmanager
-def confirmation_mail_deferred():
-    token = _defer_confirmation_mail.set(True)
-    try:
-        yield
-    finally:
-        _defer_confirmation_mail.reset(token)
+# Context key of the background mode's signature (the acceptance's entry point and the portal route): the order's
+# confirmation email is left to the acceptance's signed-copy job, which attaches the signed copy. Honoured only for a
+# signed order of a company in background mode (an acceptance's job sends it).
+CONFIRMATION_MAIL_DEFERRED = "auto_invoice_queue_confirmation_mail_deferred"
 
 
 class SaleOrder(models.Model):
@@ -39,8 +28,9 @@ class SaleOrder(models.Model):
     def _auto_invoice_record_acceptance(self, evidence, document=None):
         if not self.company_id.auto_invoice_background:
             return super()._auto_invoice_record_acceptance(evidence, document=document)
-        with confirmation_mail_deferred():  # whatever the channel: a backend signature, an API batch
-            acceptance = super()._auto_invoice_record_acceptance(evidence, document=document)
+        # Whatever the channel (a backend signature, an API batch), the confirmation email waits for the signed copy.
+        order = self.with_context(**{CONFIRMATION_MAIL_DEFERRED: True})
+        acceptance = super(SaleOrder, order)._auto_invoice_record_acceptance(evidence, document=document)
         acceptance._enqueue_signing()  # even when the invoice waits for a payment (its job is the confirmation's)
         return acceptance
 
@@ -50,12 +40,21 @@ class SaleOrder(models.Model):
         return super(SaleOrder, self - background)._auto_invoice_schedule()
 
     def _send_order_notification_mail(self, mail_template, allow_deferred_sending=True):
-        if mail_template and allow_deferred_sending and _defer_confirmation_mail.get():
+        if mail_template and allow_deferred_sending and self._auto_invoice_defers_confirmation_mail():
             # Sent by the acceptance's job with the signed copy: a field of our own, which Odoo's cron of deferred
             # order emails (sale.async_emails) does not send before the copy exists.
             self.sudo().auto_invoice_confirmation_template_id = mail_template
             return None
         return super()._send_order_notification_mail(mail_template, allow_deferred_sending=allow_deferred_sending)
+
+    def _auto_invoice_defers_confirmation_mail(self):
+        """Whether the confirmation email of this order waits for its acceptance's signed-copy job."""
+        self.ensure_one()
+        return bool(
+            self.env.context.get(CONFIRMATION_MAIL_DEFERRED)
+            and self.signature
+            and self.company_id.auto_invoice_background
+        )
 
     def action_auto_invoice_retry(self):
         # A job that failed before the signed copy existed: Retry Invoice completes the signature first.

@@ -5,7 +5,7 @@ from odoo.exceptions import LockError, UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from .ir_actions_report import signed_copies_reused
+from .ir_actions_report import SIGNED_COPIES
 
 _logger = logging.getLogger(__name__)
 
@@ -135,9 +135,9 @@ class SaleOrderAcceptance(models.Model):
             acceptance._trigger_certificates()
             done.append("signed document")
         if template := order.auto_invoice_confirmation_template_id:
-            copies = {order.id: acceptance.document_id.raw} if acceptance.document_id else {}
-            with signed_copies_reused(copies):
-                order._send_order_notification_mail(template, allow_deferred_sending=False)
+            order.with_context(**{SIGNED_COPIES: acceptance.document_id.ids})._send_order_notification_mail(
+                template, allow_deferred_sending=False
+            )
             order.auto_invoice_confirmation_template_id = False
             done.append("confirmation email")
         return done

@@ -9,6 +9,9 @@ from odoo.addons.auto_invoice.tests.common import AutoInvoiceCommon, OnlinePayme
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
+from ..models.ir_actions_report import SIGNED_COPIES
+from ..models.sale_order import CONFIRMATION_MAIL_DEFERRED
+
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) Background/1.0"
 
 
@@ -341,6 +344,26 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         confirmation = self._confirmation_messages(order)
         self.assertEqual(len(confirmation), 1)
         self.assertEqual(confirmation.attachment_ids.raw, order.auto_invoice_acceptance_id.document_id.raw)
+
+    def test_background_context_keys_from_a_client_change_nothing(self):
+        # A quotation confirmed by hand with the background mode's keys: its confirmation email leaves now, with the
+        # quotation rendered afresh, not another order's signed copy named by the key.
+        signed = self._create_quotation()
+        trap, _renders = self._sign_trapped(signed)
+        self._perform(trap)
+        order = self._create_quotation()
+        keys = {CONFIRMATION_MAIL_DEFERRED: True, SIGNED_COPIES: signed.auto_invoice_acceptance_id.document_id.ids}
+
+        order.with_user(self.salesman).with_context(
+            force_report_rendering=True, send_email=True, **keys
+        ).action_confirm()
+
+        subject = order._get_confirmation_template()._render_field("subject", order.ids)[order.id]
+        confirmation = order.message_ids.filtered(lambda message: message.subject == subject)
+        self.assertEqual(len(confirmation), 1, "not deferred: the order has no signature")
+        self.assertFalse(order.auto_invoice_confirmation_template_id)
+        self.assertIn(order.name, pdf_text(confirmation.attachment_ids.raw))
+        self.assertNotIn(signed.name, pdf_text(confirmation.attachment_ids.raw))
 
     def test_certificate_downloaded_before_the_signed_copy_is_said_to_be_on_its_way(self):
         order = self._create_quotation()
