@@ -2,9 +2,9 @@
 # Install $MODULE on a throwaway database and run its tests, then the race check (scripts/race.py: two simultaneous
 # portal signatures per order on a real threaded server, on the same database: the test run leaves the addon
 # installed and its test data rolled back); then the same tests again on a second database where `sale_stock` is
-# installed too, with l10n_ca (the tests tagged `auto_invoice_stock` need them and run only there: a warehouse beside
-# the addon, a localisation that adds to Odoo's invoice document); then the tests of the glue addon
-# auto_invoice_loyalty on a third one (auto_invoice with sale_loyalty); then those of
+# installed too, with l10n_ca and l10n_au (the tests tagged `auto_invoice_stock` need them and run only there: a
+# warehouse beside the addon, a localisation that adds to Odoo's invoice document, one that has its own); then the
+# tests of the glue addon auto_invoice_loyalty on a third one (auto_invoice with sale_loyalty); then those of
 # auto_invoice_l10n_ro on a fourth one (a Romanian company's e-Factura, with Romanian loaded); then those of
 # auto_invoice_queue on a fifth one (background mode on OCA queue_job).
 # Ends with "N passed, N failed[, N skipped]"; the race check counts as one test. Fails on: Odoo's exit code, any
@@ -55,7 +55,7 @@ else
   run_pass main "$MODULE" "/$MODULE,-auto_invoice_stock" "$OUT/$MODULE.log"
 fi
 if ((STOCK)); then
-  run_pass stock "$MODULE,sale_stock,l10n_ca" "/$MODULE" "$OUT/$MODULE-sale_stock.log"
+  run_pass stock "$MODULE,sale_stock,l10n_ca,l10n_au" "/$MODULE" "$OUT/$MODULE-sale_stock.log"
   run_pass loyalty auto_invoice_loyalty /auto_invoice_loyalty "$OUT/auto_invoice_loyalty.log" auto_invoice_loyalty
   run_pass romania auto_invoice_l10n_ro /auto_invoice_l10n_ro "$OUT/auto_invoice_l10n_ro.log" auto_invoice_l10n_ro \
     --load-language=ro_RO

@@ -386,10 +386,17 @@ class AccountMove(models.Model):
 
     def _get_name_invoice_report(self):
         # The company's choice of design, plugged in as localisations do (account.report_invoice dispatches on it).
+        # A localisation's own document (Argentina's, Chile's, India's: the legal invoice of their country) wins,
+        # whatever the order in which the modules extend this method.
         self.ensure_one()
-        if self.company_id.auto_invoice_report_design == "auto_invoice" and self.is_sale_document():
+        name = super()._get_name_invoice_report()
+        if (
+            name == "account.report_invoice_document"
+            and self.company_id.auto_invoice_report_design == "auto_invoice"
+            and self.is_sale_document()
+        ):
             return "auto_invoice.report_invoice_document"
-        return super()._get_name_invoice_report()
+        return name
 
     def _auto_invoice_billing_kind(self):
         """What this customer invoice bills of its quotation, for its title and texts: "deposit" (Odoo's down payment

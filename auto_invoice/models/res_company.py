@@ -88,7 +88,8 @@ class ResCompany(models.Model):
         default="standard",
         required=True,
         help="The design of the quotation the customer signs and of the customer invoice PDFs: printed, attached to "
-        "their emails, shown on the customer portal.",
+        "their emails, shown on the customer portal. Where the company's localisation prints an invoice of its own "
+        "(the legal invoice of Argentina, Australia or India, for example), invoices keep that one.",
     )
     auto_invoice_invoice_intro = fields.Html(
         string="Invoice Introduction",

@@ -6,8 +6,9 @@ from .common import AutoInvoiceCommon, pdf_text
 @tagged("post_install", "-at_install", "auto_invoice_stock")
 class TestAutoInvoiceAdditionsOfOtherAddons(AutoInvoiceCommon, HttpCase):
     """What other addons add to Odoo's invoice document prints in both designs: stock_account's lots (with
-    sale_stock) and a localisation's line in the customer's address (l10n_ca's PST number). The pass that installs
-    sale_stock installs l10n_ca too (scripts/test.sh)."""
+    sale_stock) and a localisation's line in the customer's address (l10n_ca's PST number); a localisation's own
+    invoice document (l10n_au's "Tax Invoice") still renders, and wins over the branded design. The pass that installs
+    sale_stock installs l10n_ca and l10n_au too (scripts/test.sh)."""
 
     @classmethod
     def setUpClass(cls):
@@ -40,3 +41,12 @@ class TestAutoInvoiceAdditionsOfOtherAddons(AutoInvoiceCommon, HttpCase):
                 text = pdf_text(self._render_pdf(self.invoice))
                 self.assertIn("LOT-SENSOR-0042", text, "stock_account's lots and serial numbers")
                 self.assertIn("PST: PST-1234-5678", text, "l10n_ca's line in the customer's address")
+
+    def test_own_invoice_document_of_a_localisation_renders_and_wins(self):
+        # l10n_au's copy of Odoo's document replaces its title: the deposit titles added around it must still compile.
+        self.company.write({"account_fiscal_country_id": self.env.ref("base.au").id, "l10n_au_is_gst_registered": True})
+        for design in ("standard", "auto_invoice"):
+            with self.subTest(design=design):
+                self.company.auto_invoice_report_design = design
+                self.assertEqual(self.invoice._get_name_invoice_report(), "l10n_au.report_invoice_document")
+                self.assertIn("Tax Invoice", pdf_text(self._render_pdf(self.invoice)))
