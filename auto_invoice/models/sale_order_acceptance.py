@@ -19,9 +19,23 @@ MUTABLE_FIELDS = {"state", "error", "certificate_id"}
 # addon's background mode), never replaced.
 DOCUMENT_FIELDS = {"document_id", "document_sha256"}
 SIGNER_NAME_MAX_LENGTH = 128
+# The zero-width non-joiner and joiner belong to the spelling of names in Persian, the Indic scripts and others: a
+# name may hold one between two letters; every other invisible or control character is refused.
+NAME_JOINERS = {"\u200c", "\u200d"}
 # The largest signature image an acceptance takes, from the portal's pad (a PNG of some kilobytes) or uploaded with an
 # offline acceptance (a cropped scan): anything larger did not come from either.
 SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _is_part_of_a_name(name, index):
+    """Whether the character at `index` may be in a signer's name: not a control or invisible one (Unicode's C*
+    categories), but for a joiner between two letters of its script."""
+    char = name[index]
+    if not unicodedata.category(char).startswith("C"):
+        return True
+    if char not in NAME_JOINERS or not 0 < index < len(name) - 1:
+        return False
+    return all(unicodedata.category(name[i])[0] in "LM" for i in (index - 1, index + 1))
 
 
 class SaleOrderAcceptance(models.Model):
@@ -213,7 +227,7 @@ class SaleOrderAcceptance(models.Model):
                     max=SIGNER_NAME_MAX_LENGTH,
                 )
             )
-        if any(unicodedata.category(char).startswith("C") for char in name):
+        if any(not _is_part_of_a_name(name, index) for index in range(len(name))):
             raise ValidationError(self.env._("The signer's name contains invisible or control characters."))
         return name
 

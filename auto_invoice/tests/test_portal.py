@@ -183,11 +183,22 @@ class TestAutoInvoicePortal(PortalCommon, HttpCase):
             ("   ", "Enter the name of the person who signs."),
             ("Ada\u202eLovelace", "The signer's name contains invisible or control characters."),
             ("Ada\x00", "The signer's name contains invisible or control characters."),
+            ("Ada\u200bLovelace", "The signer's name contains invisible or control characters."),
+            ("Ada\u200c", "The signer's name contains invisible or control characters."),  # a joiner joins nothing
+            ("Ada \u200dLovelace", "The signer's name contains invisible or control characters."),
             ("A" * 129, "The signer's name is too long (128 characters at most)."),
         ):
             with self.subTest(name=name):
                 self.assertEqual(self._accept(order, name=name), {"error": error})
                 self.assertUntouched(order)
+
+    def test_signer_name_with_the_joiners_of_its_script_signs(self):
+        # Persian "Ali-Reza" is written with a zero-width non-joiner; Devanagari's explicit half forms with a joiner.
+        for name in ("\u0639\u0644\u06cc\u200c\u0631\u0636\u0627", "\u0915\u094d\u200d\u0937 Sharma"):
+            with self.subTest(name=name):
+                order = self._create_quotation()
+                self.assertNotIn("error", self._accept(order, name=name))
+                self.assertEqual(order.acceptance_ids.signer_name, name)
 
     def test_signer_name_is_stored_stripped(self):
         order = self._create_quotation()
