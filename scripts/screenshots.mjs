@@ -119,7 +119,7 @@ try {
     await submit.and(portal.locator(":enabled")).waitFor(); // the signature is drawn from the typed name
     await Promise.all([portal.waitForURL(/message=sign_ok/), submit.click()]);
     await portal.waitForLoadState("networkidle");
-    await portal.locator(".alert-success:has-text('Thank You')").waitFor();
+    await portal.locator(".o_auto_invoice_outcome").waitFor(); // one banner: what happened and what follows
     await assertNoError(portal, "portal after signing");
     await shot(portal, "portal_signed.png", `the portal after ${opts.signer} signed: order confirmed`);
     await customer.close();

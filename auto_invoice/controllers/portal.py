@@ -6,10 +6,10 @@ import re
 from PIL import Image
 
 from odoo import http
-from odoo.exceptions import AccessError, MissingError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
-from odoo.addons.sale.controllers import portal
+from odoo.addons.sale_management.controllers import portal
 
 from ..models.ir_http import CUSTOMER_ERRORS
 from ..models.sale_order import RECORDED_BY_CALLER
@@ -74,6 +74,24 @@ class CustomerPortal(portal.CustomerPortal):
         """
         response = super().portal_quote_accept(order_sudo.id, access_token=access_token, name=name, signature=signature)
         return response, None if response.get("error") else self._auto_invoice_signed_pdf(order_sudo)
+
+    @http.route(**{CUSTOMER_ERRORS: True})
+    def portal_quote_option_update(self, order_id, line_id, access_token=None, **kwargs):
+        # Odoo ignores a change it does not allow; a signed quotation waiting for its payment says why, in words for
+        # the customer (its page no longer offers the change: see sale.order._can_be_edited_on_portal).
+        try:
+            order_sudo = self._document_check_access("sale.order", order_id, access_token=access_token)
+        except (AccessError, MissingError):
+            order_sudo = None
+        if order_sudo and order_sudo.auto_invoice_acceptance_id:
+            raise UserError(
+                request.env._(
+                    "This quotation is signed: its options can no longer be changed. To change your order, please "
+                    "contact %(company)s.",
+                    company=order_sudo.company_id.name,
+                )
+            )
+        return super().portal_quote_option_update(order_id, line_id, access_token=access_token, **kwargs)
 
     @http.route(["/my/orders/<int:order_id>/certificate"], type="http", auth="public", website=True)
     def portal_order_acceptance_certificate(self, order_id, access_token=None, **kwargs):

@@ -197,6 +197,10 @@ class SaleOrder(models.Model):
         # An order accepted once is never offered a second signature, even with its signature image gone.
         return super()._has_to_be_signed() and not self.sudo().auto_invoice_acceptance_id
 
+    def _can_be_edited_on_portal(self):
+        # A signed quotation waiting for its payment is what its customer signed: its optional lines stay as they are.
+        return super()._can_be_edited_on_portal() and not self.sudo().auto_invoice_acceptance_id
+
     @api.model
     def _auto_invoice_pop_signature(self, vals):
         """The signature values of a quotation being created, taken out of vals to be written after creation."""

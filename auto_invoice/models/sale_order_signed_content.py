@@ -278,6 +278,20 @@ class SaleOrder(models.Model):
 
     # === What the signing page says === #
 
+    def _auto_invoice_sign_label(self):
+        """The signing action, as the page's button, the dialog's title and its button say it."""
+        self.ensure_one()
+        return self.env._("Sign & Pay") if self._has_to_be_paid() else self.env._("Accept & Sign")
+
+    def _auto_invoice_signer_default_name(self):
+        """The name the signing dialog suggests: the person who signs (the portal user, else the quotation's contact
+        when it is a person), never the company, whose name is no signer's."""
+        self.ensure_one()
+        user = self.env.user
+        if not user._is_public() and not user._is_internal() and not user.partner_id.is_company:
+            return user.partner_id.name
+        return "" if self.partner_id.is_company else self.partner_id.name
+
     def _auto_invoice_consent_text(self):
         """The statement shown next to the signature pad, and stored with the acceptance: it says what is invoiced
         and what happens to that invoice, as the policies of the quotation say."""

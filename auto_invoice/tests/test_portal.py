@@ -6,6 +6,7 @@ from unittest.mock import patch
 from markupsafe import escape
 
 from odoo.exceptions import AccessError
+from odoo.fields import Command
 from odoo.tests import HttpCase, common, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import format_amount, mute_logger
@@ -175,6 +176,50 @@ class TestAutoInvoicePortal(PortalCommon, HttpCase):
             "payment is received",
             self._page(order),
         )
+
+    def test_signing_dialog_suggests_the_signer_not_the_company(self):
+        contact = self.env["res.partner"].create({"name": "Grace Hopper", "parent_id": self.customer.id})
+        to_pay = {"require_payment": True, "prepayment_percent": 1.0}
+        for partner, values, name, label in (
+            (self.customer, {}, "", "Accept & Sign"),  # a company: the signer types their name
+            (contact, {}, "Grace Hopper", "Accept & Sign"),
+            (contact, to_pay, "Grace Hopper", "Sign & Pay"),
+        ):
+            with self.subTest(partner=partner.name, **values):
+                order = self._create_quotation(partner_id=partner.id, **values)
+                page = html.unescape(self.url_open(order.get_portal_url()).text)
+                self.assertIn(f'"defaultName": "{name}"', page)
+                self.assertIn(f'"sendLabel": "{label}"', page)
+                self.assertIn(f'<h4 class="modal-title">{label}</h4>', page)
+                self.assertNotIn("Validate Order", page)
+
+    def test_optional_lines_of_a_signed_quotation_stay_as_signed(self):
+        order = self._create_quotation(lines=[(self.service, 1.0)], require_payment=True, prepayment_percent=1.0)
+        order.order_line = [
+            Command.create({"display_type": "line_section", "name": "Options", "is_optional": True}),
+            Command.create({"product_id": self.service.id, "product_uom_qty": 0.0}),
+        ]
+        option = order.order_line[-1]
+        self.assertTrue(option._can_be_edited_on_portal(), "an option of a quotation waiting for its signature")
+        self.assertIn('class="js_quantity', self.url_open(order.get_portal_url()).text)
+        self._accept(order)
+        self.assertEqual(order.auto_invoice_state, "pending")
+
+        self.assertFalse(option._can_be_edited_on_portal(), "the page no longer offers to change it")
+        self.assertNotIn('class="js_quantity', self.url_open(order.get_portal_url()).text)
+        response = self.url_open(
+            f"/my/orders/{order.id}/update_line_dict",
+            json={"params": {"access_token": order.access_token, "line_id": option.id, "input_quantity": 3}},
+        )
+        error = response.json()["error"]["data"]
+        self.assertEqual(
+            error["message"],
+            "This quotation is signed: its options can no longer be changed. To change your order, please contact "
+            f"{order.company_id.name}.",
+        )
+        self.assertFalse(error["debug"], "no traceback for the customer")
+        self.assertEqual(option.product_uom_qty, 0.0)
+        self.assertEqual(order.auto_invoice_state, "pending")
 
     def test_signer_name_is_checked_on_the_server(self):
         order = self._create_quotation()

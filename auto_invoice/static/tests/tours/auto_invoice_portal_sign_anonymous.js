@@ -20,6 +20,14 @@ registry.category("web_tour.tours").add("auto_invoice_portal_sign_anonymous", {
             trigger:
                 ".modal .o_auto_invoice_consent:contains(By signing, I accept quotation):contains(kept as a draft for our review)",
         },
+        {
+            content: "The dialog's title and its button say the page's action",
+            trigger: ".modal .modal-title:contains(Accept & Sign)",
+        },
+        {
+            content: "Its button says it too",
+            trigger: ".modal .o_portal_sign_submit:contains(Accept & Sign)",
+        },
         ...signInDialog("Grace Hopper"),
         {
             content: "The page says what was created and what comes next",

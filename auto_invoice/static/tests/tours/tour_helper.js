@@ -7,8 +7,15 @@
 export function signInDialog(signer) {
     return [
         {
-            content: "Type the signer's name",
+            // No name is suggested for a company: the pad appears with the first letter typed (typing on before it
+            // is drawn is a race of Odoo's widget that no person types fast enough to hit).
+            content: "Start typing the signer's name",
             trigger: ".modal .o_web_sign_name_and_signature input",
+            run: `edit ${signer[0]}`,
+        },
+        {
+            content: "Type the signer's name",
+            trigger: ".modal .o_web_sign_name_and_signature:has(canvas.o_web_sign_signature) input",
             run: `edit ${signer}`,
         },
         {
@@ -23,8 +30,8 @@ export function signInDialog(signer) {
             expectUnloadPage: true,
         },
         {
-            content: "The quotation is accepted",
-            trigger: "#quote_content:contains(Thank You)",
+            content: "The quotation is accepted: one banner says so, ours (not Odoo's Thank You besides)",
+            trigger: "#quote_content:has(.o_auto_invoice_outcome):not(:has(.alert-success))",
         },
     ];
 }
