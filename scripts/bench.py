@@ -436,10 +436,11 @@ def main():
     parser.add_argument("--odoo-db", required=True, help="its database")
     parser.add_argument("--odoo-log", type=Path, required=True, help="its log file (log level info)")
     parser.add_argument("--odoo-pid", type=int, required=True, help="its process id")
-    parser.add_argument("--orders", type=int, default=30, help="measured orders of each kind (default 30)")
-    parser.add_argument("--race", type=int, default=10, help="orders signed twice at once (default 10)")
-    parser.add_argument("--bulk", type=int, default=1000, help="acceptances of the bulk batch (default 1000)")
-    parser.add_argument("--load", type=int, default=20, help="concurrent customers of the load run (default 20)")
+    # The defaults make a run of some minutes on 2 cores; the full-size run: --orders 30 --bulk 400 --load 20.
+    parser.add_argument("--orders", type=int, default=10, help="measured orders of each kind (default 10)")
+    parser.add_argument("--race", type=int, default=5, help="orders signed twice at once (default 5)")
+    parser.add_argument("--bulk", type=int, default=20, help="acceptances of the bulk batch (default 20)")
+    parser.add_argument("--load", type=int, default=8, help="concurrent customers of the load run (default 8)")
     args = parser.parse_args()
     if args.orders < 2 or args.bulk < 4 or args.load < 2:
         parser.error("--orders and --load must be at least 2, --bulk at least 4")

@@ -6,7 +6,7 @@ import unicodedata
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
-from odoo.tools import format_amount, format_date
+from odoo.tools import format_amount
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
 
@@ -433,9 +433,9 @@ class SaleOrderAcceptance(models.Model):
     # === The certificate === #
 
     def _certificate_when(self, value):
-        """A UTC datetime of this acceptance as the certificate says it, in the language of the environment:
-        ``{"date": "December 2, 2026", "time": "10:14"}``."""
-        return {"date": format_date(self.env, value.date(), date_format="long"), "time": f"{value:%H:%M}"}
+        """A UTC datetime of this acceptance as the customer's documents say it (sale.order._auto_invoice_when_text)."""
+        self.ensure_one()
+        return self.order_id._auto_invoice_when_text(value)
 
     def _certificate_total(self):
         """The total of the signed content, formatted in its currency ("$ 3,360.00"), or "" when not recorded."""

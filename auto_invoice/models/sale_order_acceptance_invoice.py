@@ -17,6 +17,10 @@ from odoo.tools import format_amount
 
 from .sale_order_signed_billing import BILLED_ACCEPTANCE
 
+# Context key of the acceptance's deposit invoice (_generate_deposit_invoice): its line says "deposit", the word of the
+# quotation, its email and the portal, where Odoo's wizard says "down payment" (wizard/sale_advance_payment_inv.py).
+DEPOSIT_OF_ACCEPTANCE = "auto_invoice_deposit"
+
 _logger = logging.getLogger(__name__)
 
 
@@ -226,7 +230,7 @@ class SaleOrderAcceptance(models.Model):
 
     def _generate_deposit_invoice(self, amount):
         """A down-payment invoice of `amount` (tax included), as Odoo's Create Invoice > Down payment makes it (split
-        by tax): "Down payment of 30%" when it is the policy's percentage, else a fixed amount."""
+        by tax): "Deposit of 30%" when it is the policy's percentage, else a fixed amount ("Deposit")."""
         self.ensure_one()
         acceptance, order = self.sudo(), self._accepted_order()
         currency = order.currency_id
@@ -239,7 +243,7 @@ class SaleOrderAcceptance(models.Model):
         )
         wizard = (
             self.env["sale.advance.payment.inv"]
-            .with_context(active_model="sale.order", active_ids=order.ids)
+            .with_context(active_model="sale.order", active_ids=order.ids, **{DEPOSIT_OF_ACCEPTANCE: True})
             .create(
                 {
                     "advance_payment_method": "percentage" if as_percentage else "fixed",

@@ -278,6 +278,16 @@ class SaleOrder(models.Model):
 
     # === What the signing page says === #
 
+    def _auto_invoice_when_text(self, value):
+        """A UTC datetime of this order's signature as every document of its customer says it, in one format: the
+        language's date and time, at the customer's time zone (UTC when they have none), named: "12/02/2026 10:14
+        (UTC)". The signed quotation, the certificate and the invoice print the same instant the same way."""
+        self.ensure_one()
+        partner = self.partner_id
+        tz = partner.tz or partner.commercial_partner_id.tz or "UTC"
+        when = self.env["ir.qweb.field.datetime"].value_to_html(value, {"tz_name": tz, "hide_seconds": True})
+        return f"{when} ({tz})"
+
     def _auto_invoice_sign_label(self):
         """The signing action, as the page's button, the dialog's title and its button say it."""
         self.ensure_one()

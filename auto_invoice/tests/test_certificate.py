@@ -3,7 +3,6 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
-from odoo.tools import format_date
 
 from .common import AutoInvoiceCommon, pdf_text
 
@@ -30,8 +29,8 @@ class TestAutoInvoiceCertificate(AutoInvoiceCommon, HttpCase):
         self.assertTrue(certificate.startswith(b"%PDF-"), "wkhtmltopdf rendered a real PDF")
         return re.sub(r"\s+", " ", pdf_text(certificate))
 
-    def _when(self, value):
-        return f"on {format_date(self.env, value.date(), date_format='long')} at {value:%H:%M} (UTC)"
+    def _when(self, value, tz="UTC"):
+        return f"on {self._formatted_datetime(value, tz)} ({tz})"
 
     def assertNoTechnicalNames(self, text):
         self.assertNotIn("auto_invoice", text, "no module name")
@@ -55,7 +54,7 @@ class TestAutoInvoiceCertificate(AutoInvoiceCommon, HttpCase):
             "Ada Lovelace",
             acceptance.document_sha256,
             acceptance.content_sha256,
-            f"{acceptance.signed_on:%Y-%m-%d %H:%M:%S} UTC",
+            f"Recorded at (UTC) {acceptance.signed_on:%Y-%m-%dT%H:%M:%SZ}",
         ):
             with self.subTest(evidence=evidence):
                 self.assertIn(evidence, text)
@@ -107,3 +106,21 @@ class TestAutoInvoiceCertificate(AutoInvoiceCommon, HttpCase):
         self.assertIn(f"Accepted by Ada Lovelace for Ada Customer {self._when(accepted_on)}", text)
         self.assertIn(f"recorded by {self.salesman.name} after acceptance by phone", text)
         self.assertNoTechnicalNames(text)
+
+    def test_signed_quotation_and_certificate_state_the_same_instant_in_one_format(self):
+        # The customer's time zone and formats: the signed quotation (branded) and the certificate say the same.
+        self.env.company.auto_invoice_report_design = "auto_invoice"
+        self.customer.tz = "Europe/Bucharest"
+        order = self._create_quotation()
+        order.with_context(force_report_rendering=True).with_user(self.salesman).write(
+            {"signature": self.signature, "signed_by": "Ada Lovelace"}
+        )
+        acceptance = order.acceptance_ids
+        when = self._when(acceptance.signed_on, tz="Europe/Bucharest")
+
+        quotation = re.sub(r"\s+", " ", pdf_text(acceptance.document_id.raw))
+        certificate = self._certificate_text(acceptance)
+
+        self.assertIn(f"Accepted by Ada Lovelace {when}", quotation)
+        self.assertEqual(certificate.count(when), 1, "the certificate states the time of acceptance once")
+        self.assertIn(f"Recorded at (UTC) {acceptance.signed_on:%Y-%m-%dT%H:%M:%SZ}", certificate)

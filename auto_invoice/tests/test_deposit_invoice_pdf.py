@@ -62,7 +62,9 @@ class TestAutoInvoiceDepositInvoicePdf(DepositCommon, HttpCase):
                 text = self._pdf_text(self.deposit, design)
 
                 self.assertIn(f"Deposit Invoice {self.deposit.name}", text)
-                self.assertIn(f"Down payment on quotation {self.order.name}", text)
+                self.assertIn(f"Deposit on quotation {self.order.name}", text)
+                self.assertIn("Deposit of 30.00%", text, "the invoice's line says deposit too")
+                self.assertNotIn("own payment", text.replace("\n", " "), "one word for a deposit")
                 self.assertRow(text, "Quotation total", quotation_total)
                 self.assertRow(text, "This deposit", self.deposit.amount_total)
                 self.assertRow(text, "Left to pay after this deposit", quotation_total - self.deposit.amount_total)

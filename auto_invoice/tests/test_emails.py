@@ -87,7 +87,7 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
             self._sign_in_backend(order)
         self.assertEqual(order.state, "sale")
         mail = self._customer_mail(self.customer)
-        self.assertIn("Order Confirmed", mail.subject)
+        self.assertEqual(mail.subject, f"{order.company_id.name}: order {order.name} confirmed")
         body = self.assertOneDesign(mail, order, "order")
         self.assertIn(f"Your order {order.name} is confirmed", body)
         self.assertIn("View Order", body)

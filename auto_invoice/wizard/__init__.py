@@ -1,2 +1,3 @@
 from . import sale_order_offline_acceptance
 from . import mail_compose_message
+from . import sale_advance_payment_inv
