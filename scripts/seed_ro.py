@@ -27,12 +27,12 @@ IBAN = "RO98RNCB1234567890123456"
 BANK_BIC = "RNCBROBU"  # Banca Comercială Română, in l10n_ro's list of banks
 ACCESS_TOKEN = "demo-token-not-valid-at-anaf"  # never leaves the machine: the SPV stand-in answers instead of ANAF
 TEXTS = {
-    "auto_invoice_invoice_intro": "<p>Vă mulțumim că ne-ați ales. Această factură facturează oferta pe care ați "
-    "semnat-o.</p>",
-    "auto_invoice_invoice_intro_deposit": "<p>Vă mulțumim că ne-ați ales. Această factură facturează avansul pentru "
-    "oferta pe care ați semnat-o; restul urmează pe factura finală.</p>",
-    "auto_invoice_invoice_intro_final": "<p>Vă mulțumim că ne-ați ales. Această factură facturează restul ofertei pe "
-    "care ați semnat-o, mai puțin avansurile facturate.</p>",
+    "auto_invoice_invoice_intro": "<p>Vă mulțumim că ne-ați ales. Prezenta factură corespunde ofertei semnate de "
+    "dumneavoastră.</p>",
+    "auto_invoice_invoice_intro_deposit": "<p>Vă mulțumim că ne-ați ales. Prezenta factură reprezintă avansul pentru "
+    "oferta semnată de dumneavoastră; diferența se facturează pe factura finală.</p>",
+    "auto_invoice_invoice_intro_final": "<p>Vă mulțumim că ne-ați ales. Prezenta factură reprezintă restul ofertei "
+    "semnate de dumneavoastră, din care s-au dedus avansurile facturate.</p>",
     "auto_invoice_invoice_closing": "<p>Întrebări despre această factură? Răspundeți la e-mailul ei: vă răspundem în "
     "cel mult o zi.</p>",
 }
