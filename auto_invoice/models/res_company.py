@@ -137,6 +137,19 @@ class ResCompany(models.Model):
             "patched_qt": patched_qt,
         }
 
+    def _auto_invoice_footer_numbers(self, bank):
+        """The company's numbers in the footer of its branded documents, each with its label, in the language of the
+        environment: [(label, number)], such as [("Company ID", "0123.456.789"), ("IBAN", "BE71 ...")]."""
+        self.ensure_one()
+        numbers = []
+        if self.company_registry:
+            country = self.account_fiscal_country_id.code or self.country_id.code
+            label = self.partner_id._get_company_registry_labels().get(country) or self.env._("Company ID")
+            numbers.append((label, self.company_registry))
+        if bank:
+            numbers.append(("IBAN" if bank.acc_type == "iban" else self.env._("Bank account"), bank.acc_number))
+        return numbers
+
     def _auto_invoice_colour(self, value, default):
         """A #rrggbb colour safe in an inline style; `default` for anything else (empty, named, malformed)."""
         valid = value and len(value) == 7 and value[0] == "#"

@@ -20,6 +20,7 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
             secondary_color="#E69138",
             external_report_layout_id=cls.env.ref("web.external_layout_standard").id,
         )
+        cls.company.company_registry = "0477.472.701"
         cls.bank_account = cls.env["res.partner.bank"].create(
             {"acc_number": "BE71 0961 2345 6769", "partner_id": cls.company.partner_id.id, "allow_out_payment": True}
         )
@@ -48,6 +49,8 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
             f"Accepted by Ada Lovelace on {self._formatted_datetime(self.order.acceptance_ids.signed_on)} (UTC)",
             f"Payment reference: {self.invoice.payment_reference}",
             "BE71 0961 2345 6769",
+            "Bank account: BE71 0961 2345 6769",  # the footer labels its numbers (IBAN for a valid IBAN)
+            "Company ID: 0477.472.701",
             "Website design",
         ):
             with self.subTest(expected=expected):
