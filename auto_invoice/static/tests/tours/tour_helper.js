@@ -30,8 +30,9 @@ export function signInDialog(signer) {
             expectUnloadPage: true,
         },
         {
-            content: "The quotation is accepted: one banner says so, ours (not Odoo's Thank You besides)",
-            trigger: "#quote_content:has(.o_auto_invoice_outcome):not(:has(.alert-success))",
+            content: "The quotation is accepted: one banner, Odoo's Thank You with what follows in our words",
+            trigger:
+                "#quote_content:has(.alert-success:contains(Thank You) .o_auto_invoice_outcome):not(:has(.alert-info.o_auto_invoice_outcome)):not(:contains(Your order has been confirmed))",
         },
     ];
 }
