@@ -23,20 +23,24 @@ class TestAutoInvoiceChannels(AutoInvoiceCommon, HttpCase):
     def _signature_vals(self):
         return {"signature": self.signature, "signed_by": "Ada Lovelace"}
 
-    def test_backend_signature_through_the_web_client(self):
-        order = self._create_quotation()
+    def _sign_through_the_web_client(self, order, context=None):
+        """Write the signature of `order` as the salesperson's web client does (call_kw), with `context`."""
         self.authenticate("ai_salesman", "ai_salesman")
-
         self.make_jsonrpc_request(
             "/web/dataset/call_kw/sale.order/write",
             {
                 "model": "sale.order",
                 "method": "write",
                 "args": [order.ids, self._signature_vals()],
-                "kwargs": {},
+                "kwargs": {"context": context} if context else {},
             },
             headers={"User-Agent": USER_AGENT},
         )
+
+    def test_backend_signature_through_the_web_client(self):
+        order = self._create_quotation()
+
+        self._sign_through_the_web_client(order)
 
         self.assertRecordValues(
             order.acceptance_ids,
@@ -101,17 +105,8 @@ class TestAutoInvoiceChannels(AutoInvoiceCommon, HttpCase):
     def test_caller_context_key_sent_over_rpc_still_records_the_acceptance(self):
         # The key of the code that records its own acceptance is honoured in sudo only, never from an RPC client.
         order = self._create_quotation()
-        self.authenticate("ai_salesman", "ai_salesman")
 
-        self.make_jsonrpc_request(
-            "/web/dataset/call_kw/sale.order/write",
-            {
-                "model": "sale.order",
-                "method": "write",
-                "args": [order.ids, self._signature_vals()],
-                "kwargs": {"context": {RECORDED_BY_CALLER: True}},
-            },
-        )
+        self._sign_through_the_web_client(order, context={RECORDED_BY_CALLER: True})
 
         self.assertRecordValues(order.acceptance_ids, [{"channel": "backend", "user_id": self.salesman.id}])
         self.assertInvoicedOnce(order)
