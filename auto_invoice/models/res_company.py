@@ -15,6 +15,9 @@ _logger = logging.getLogger(__name__)
 
 # System parameter: whether the server's wkhtmltopdf is built on patched Qt ("True"/"False"); unset, the engine says.
 PATCHED_QT_PARAM = "auto_invoice.wkhtmltopdf_patched_qt"
+# The fonts of the document layout (res.company.font) whose files in Odoo (web/static/fonts) lack letters of Latin
+# Extended-A or B, such as Romanian ă ș ț: the branded documents print in DejaVu Sans instead.
+FONTS_WITHOUT_LATIN_EXTENDED = {"Lato", "Tajawal"}
 
 
 @functools.lru_cache(1)
@@ -117,8 +120,9 @@ class ResCompany(models.Model):
         """The colours and font of the branded invoice and emails, from the company's document layout.
 
         The font: wkhtmltopdf built on unpatched Qt (Debian's) draws web fonts as outlines, without a text layer, so
-        there the documents use DejaVu, a system font (Debian's fonts-dejavu-core) that stays text; a patched build
-        keeps the company's font, with DejaVu as its fallback.
+        there the documents use DejaVu Sans, a system font (Debian's fonts-dejavu-core) that stays text; a patched
+        build keeps the company's font (by the family name of Odoo's report fonts) when it has every letter of Latin
+        Extended-A and B (Romanian ș ț with a comma below): else one letter would print in the fallback's typeface.
         """
         self.ensure_one()
         primary = self._auto_invoice_colour(self.primary_color, "#1F3A5F")
@@ -126,8 +130,8 @@ class ResCompany(models.Model):
         red, green, blue = (int(primary[index : index + 2], 16) for index in (1, 3, 5))
         patched_qt = self._auto_invoice_engine_is_patched()
         font = "DejaVu Sans, sans-serif"
-        if patched_qt and self.font:
-            font = f"{self.font.replace('_', ' ')}, {font}"
+        if patched_qt and self.font and self.font not in FONTS_WITHOUT_LATIN_EXTENDED:
+            font = f"{self.font}, {font}"
         return {
             "primary": primary,
             "secondary": secondary,

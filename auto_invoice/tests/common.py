@@ -4,6 +4,7 @@ import io
 import json
 import re
 import subprocess
+import tempfile
 
 import polib
 import pytz
@@ -41,6 +42,17 @@ def pdf_pages(pdf):
 
 def pdf_text(pdf):
     return "\n".join(pdf_pages(pdf))
+
+
+def pdf_font_families(pdf):
+    """The font families a PDF embeds, as pdffonts (poppler-utils) lists them: "DejaVuSans" for DejaVuSans-Bold, its
+    subset prefix dropped; a font drawn as outlines without a name (Type 3) counts as "[none]"."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        result = subprocess.run(["pdffonts", file.name], capture_output=True, check=True)
+    names = [line.split()[0] for line in result.stdout.decode().splitlines()[2:] if line.strip()]
+    return {name.split("+", 1)[-1].split("-", 1)[0] for name in names}
 
 
 def canonical_json(value):

@@ -14,7 +14,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.auto_invoice.models import res_company
 from odoo.addons.base.models import ir_actions_report as report_module
 
-from .common import AutoInvoiceCommon, pdf_pages
+from .common import AutoInvoiceCommon, pdf_font_families, pdf_pages
 
 # The engine make setup installs (the official build on patched Qt, first on PATH) and Debian's package.
 PATCHED_ENGINE = "/usr/local/bin/wkhtmltopdf"
@@ -134,6 +134,29 @@ class DocumentsCommon(AutoInvoiceCommon):
                         self.assertIn(expected, text, "the sender and the document, as text")
                     self.assertLess(first_ink(pdf), 0.1, "no blank band: the first ink is in the top tenth")
 
+    def assertOneTypeface(self, engine):
+        """A Romanian quotation, its invoice and its certificate print ă â î ș ț (comma below) in the typeface of the
+        rest of their text, in the branded design: pdffonts lists one family, no fallback."""
+        self.company.auto_invoice_report_design = "auto_invoice"
+        customer = self.customer.copy({"name": "Brădet Construcții SRL", "street": "Strada Învățătorului 7"})
+        service = self._create_product(
+            name="Atelier de inițiere: șantier, țiglă, îmbinări", type="service", invoice_policy="order", lst_price=900.0
+        )
+        order = self._create_quotation(lines=[(service, 1.0)], partner_id=customer.id, partner_invoice_id=customer.id)
+        order.with_user(self.salesman).write({"signature": self.signature, "signed_by": "Ana Popescu-Țăranu"})
+        order.auto_invoice_id.action_post()
+        documents = [
+            ("quotation", order.with_context(force_report_rendering=True)._auto_invoice_render_quotation_pdf()),
+            ("invoice", self._render("account.account_invoices", order.auto_invoice_id)),
+            ("certificate", self._render("auto_invoice.action_report_acceptance_certificate", order.acceptance_ids)),
+        ]
+        for label, pdf in documents:
+            with self.subTest(engine=engine, document=label):
+                self.assertIn("Brădet Construcții SRL", "\n".join(pdf_pages(pdf)), "the letters, as text")
+                families = pdf_font_families(pdf)
+                self.assertEqual(len(families), 1, f"one typeface, no fallback: {sorted(families)}")
+                self.assertNotIn("[none]", families, "every font embedded as text, with its name")
+
 
 @tagged("post_install", "-at_install")
 class TestAutoInvoiceDocumentsPatchedEngine(DocumentsCommon, HttpCase):
@@ -143,6 +166,12 @@ class TestAutoInvoiceDocumentsPatchedEngine(DocumentsCommon, HttpCase):
         with wkhtmltopdf_engine(PATCHED_ENGINE) as engine:
             self.assertTrue(engine.is_patched_qt)
             self.assertProfessional("patched")
+
+    def test_romanian_letters_print_in_the_documents_own_typeface(self):
+        for font in ("Lato", "Roboto"):  # Odoo's default (no comma-below letters) and one that has them
+            self.company.font = font
+            with self.subTest(font=font), wkhtmltopdf_engine(PATCHED_ENGINE):
+                self.assertOneTypeface(f"patched, {font}")
 
     def test_signed_quotation_is_the_branded_pdf_its_hash_covers(self):
         self.company.auto_invoice_report_design = "auto_invoice"
@@ -176,6 +205,10 @@ class TestAutoInvoiceDocumentsDebianEngine(DocumentsCommon, HttpCase):
         with wkhtmltopdf_engine(DEBIAN_ENGINE) as engine:
             self.assertFalse(engine.is_patched_qt)
             self.assertProfessional("debian")
+
+    def test_romanian_letters_print_in_the_documents_own_typeface(self):
+        with wkhtmltopdf_engine(DEBIAN_ENGINE):
+            self.assertOneTypeface("debian")
 
     def test_several_invoices_get_a_clear_message(self):
         invoices = self.invoice | self.deposit_invoice
