@@ -82,11 +82,12 @@ class Demo:
                 f"{COMPANY_VAT}, a trusted IBAN, an ANAF token that only the SPV stand-in sees; the salesperson "
                 f"works in Romanian)"
             )
-        customer = f"'{names.customer}' <{names.customer_email}>"
+        customer = f"'{names.customer}', its contact person '{names.signer}' <{names.customer_email}>"
         if self.country == "ro":
             customer += f" (CUI {CUSTOMER_VAT}, Cluj-Napoca, reads Romanian, receives CIUS-RO e-Facturas)"
         self.log(
-            f"a. company '{names.company}' (id {self.data.company_id}) set up as admin's company{where}; customer "
+            f"a. company '{names.company}' (id {self.data.company_id}) set up as admin's company{where}; salesperson "
+            f"'{names.salesperson}' <{names.salesperson_email}> (a Sales user of their own); customer "
             f"{customer}; products '{names.service}' (service, invoiced on "
             f"order) and '{names.goods}' (consumable, invoiced on delivery); branded design selected, with the "
             "demo's own logo and a bank account"
@@ -103,6 +104,7 @@ class Demo:
             "create",
             {
                 "partner_id": self.customer_id,
+                "user_id": self.data.salesperson_id,
                 "client_order_ref": self.names.reference,
                 "require_signature": True,
                 "require_payment": False,
@@ -133,7 +135,7 @@ class Demo:
         context = action["context"]
         wizard_id = self.rpc("mail.compose.message", "create", {}, context=context)
         self.rpc("mail.compose.message", "action_send_mail", [wizard_id], context=context)
-        path, message = self.mail.wait_for(lambda m: self.order_name in str(m["subject"]), "quotation email")
+        path, message = self.mail.wait_for(self.to_customer(self.order_name), "quotation email")
         (self.out / "quotation.eml").write_bytes(path.read_bytes())
         state = self.read_one("sale.order", self.order_id, ["state"])["state"]
         saved = os.path.relpath(self.out / "quotation.eml")
@@ -149,6 +151,10 @@ class Demo:
             f"(order now {state}; saved {saved})"
         )
 
+    def to_customer(self, order_name):
+        """Matches the emails about `order_name` to the customer (not, say, the salesperson's "assigned to you")."""
+        return lambda m: order_name in str(m["subject"]) and self.names.customer_email in str(m["to"])
+
     def portal_url(self):
         return self.client.portal_url("sale.order", self.order_id)
 
@@ -161,15 +167,20 @@ class Demo:
         order = self.read_one("sale.order", self.order_id, ["state", "signed_by"])
         if order["state"] != "sale":
             raise OdooError(f"order {self.order_name} is '{order['state']}' after signing, expected 'sale'")
-        path, message = self.mail.wait_for(
-            lambda m: self.order_name in str(m["subject"]) and self.names.customer_email in str(m["to"]),
-            "confirmation email",
-        )
+        # The certificate's cron renders it after the signing request, and sends the confirmation that waited for it.
+        self.run_cron("ir_cron_acceptance_certificate")
+        path, message = self.mail.wait_for(self.to_customer(self.order_name), "confirmation email")
         (self.out / "confirmation.eml").write_bytes(path.read_bytes())
+        files = [part.get_filename() or "" for part in message.iter_attachments()]
+        others = [part for part in message.iter_attachments() if self.order_name not in (part.get_filename() or "")]
+        certificate = others[0] if others else None  # the order's PDF is named after it
+        if certificate is None:
+            raise OdooError(f"the confirmation email carries no certificate of acceptance: {files}")
+        check_pdf(certificate.get_content(), f"emailed {certificate.get_filename()}", [self.names.signer])
         self.log(
             f"d. signed anonymously as '{order['signed_by']}' via POST /my/orders/{self.order_id}/accept; "
-            f"order {self.order_name} is now '{order['state']}'; the customer got '{message['subject']}' "
-            f"(saved {os.path.relpath(self.out / 'confirmation.eml')})"
+            f"order {self.order_name} is now '{order['state']}'; the customer got '{message['subject']}' with "
+            f"{' and '.join(files)} (saved {os.path.relpath(self.out / 'confirmation.eml')})"
         )
 
     def keep_signed_documents(self):
@@ -359,6 +370,7 @@ class Demo:
             "create",
             {
                 "partner_id": self.customer_id,
+                "user_id": self.data.salesperson_id,
                 "require_signature": True,
                 "require_payment": False,
                 "order_line": [(0, 0, {"product_id": self.service_id, "product_uom_qty": 2})],
@@ -373,7 +385,7 @@ class Demo:
         self.rpc("sale.order", "write", [order_id], {"sign_reminder_sent_on": earlier.strftime("%Y-%m-%d %H:%M:%S")})
         self.run_cron("ir_cron_sign_reminder")
         # The only email of this quotation (marked as sent, never emailed): its subject is in the customer's language.
-        path, message = self.mail.wait_for(lambda m: order["name"] in str(m["subject"]), "reminder email")
+        path, message = self.mail.wait_for(self.to_customer(order["name"]), "reminder email")
         (self.out / "reminder.eml").write_bytes(path.read_bytes())
         body = message.get_body(("html",)).get_content()
         if f"/my/orders/{order_id}?access_token=" not in body:

@@ -107,6 +107,19 @@ class MailSink:
         self.client = client
         self.folder = Path(folder)
         self.seen = set(self.folder.glob("*.eml"))
+        self.scheduler_id = None
+
+    def send_queue(self):
+        """Send Odoo's outgoing mail as its scheduler does, as its cron's user: the admin may not update a message
+        addressed to another user (the salesperson's "activity assigned to you"), which mail.mail does once sent."""
+        if self.scheduler_id is None:
+            self.scheduler_id = self.client.rpc(
+                "ir.model.data",
+                "search_read",
+                [("module", "=", "mail"), ("name", "=", "ir_cron_mail_scheduler_action")],
+                fields=["res_id"],
+            )[0]["res_id"]
+        self.client.rpc("ir.cron", "method_direct_trigger", [self.scheduler_id])
 
     def wait_for(self, wanted, what, timeout=90):
         """Process Odoo's outgoing mail queue until a new .eml for which wanted(message) is true arrives.
@@ -115,7 +128,7 @@ class MailSink:
         """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self.client.rpc("mail.mail", "process_email_queue")
+            self.send_queue()
             for path in sorted(set(self.folder.glob("*.eml")) - self.seen):
                 self.seen.add(path)
                 message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)

@@ -1,8 +1,10 @@
 """The sales data that demo.py, bench.py and race.py create over RPC (through odoo_client.OdooClient, as the admin).
 
 A fresh database with auto_invoice installed and no demo data has one company with Odoo's generic chart of accounts
-and its sales journal; seed() names it, gives the admin an email, creates a customer and two products, and makes
-every link Odoo renders (emails, wkhtmltopdf's assets) point at the server the client talks to.
+and its sales journal; seed() names it, gives the admin an email, creates a salesperson (a user of their own, who
+follows the quotations and signs the emails), a customer company with its contact person (who receives the
+quotation and signs it) and two products, and makes every link Odoo renders (emails, wkhtmltopdf's assets) point at
+the server the client talks to.
 """
 
 import base64
@@ -20,7 +22,8 @@ PRIMARY, SECONDARY = "#1F4E79", "#E08A1E"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"  # Debian's fonts-dejavu-core (make setup)
 CUSTOMER = "Acme Corporation"
 CUSTOMER_EMAIL = "jane.doe@acme.example"
-SIGNER = "Jane Doe"
+SIGNER = "Jane Doe"  # the customer's contact person
+SALESPERSON, SALESPERSON_EMAIL = "Sam Carter", "sam.carter@auto-invoice-demo.example"
 SERVICE, GOODS = "Onboarding workshop", "Welcome kit"
 
 
@@ -30,23 +33,28 @@ class Names:
 
     company: str
     customer: str
-    customer_email: str
-    signer: str
+    customer_email: str  # the contact person's
+    signer: str  # the contact person
+    salesperson: str
+    salesperson_email: str
     reference: str  # the customer's reference (their purchase order)
     service: str
     goods: str
 
 
-NAMES = Names(COMPANY, CUSTOMER, CUSTOMER_EMAIL, SIGNER, CUSTOMER_REFERENCE, SERVICE, GOODS)
+NAMES = Names(
+    COMPANY, CUSTOMER, CUSTOMER_EMAIL, SIGNER, SALESPERSON, SALESPERSON_EMAIL, CUSTOMER_REFERENCE, SERVICE, GOODS
+)
 
 
 @dataclass
 class SalesData:
     company_id: int
-    customer_id: int
+    customer_id: int  # the contact person at the customer company, to whom quotations are addressed
     service_id: int  # "Onboarding workshop": a service invoiced on ordered quantities
     goods_id: int  # "Welcome kit": a consumable invoiced on delivered quantities
     names: Names = NAMES
+    salesperson_id: int | None = None  # the user who follows the demo's quotations (None: the admin)
 
 
 def seed(client):
@@ -73,12 +81,12 @@ def seed(client):
     client.rpc("res.users", "write", [client.uid], {"company_id": company_id, "company_ids": [(4, company_id)]})
     client.rpc("res.partner", "write", [user["partner_id"][0]], {"email": "sales@auto-invoice-demo.example"})
     point_links_at_server(client)
-    customer_id = client.rpc(
+    company_customer_id = client.rpc(
         "res.partner",
         "create",
         {
             "name": CUSTOMER,
-            "email": CUSTOMER_EMAIL,
+            "email": "accounts@acme.example",
             "is_company": True,
             "street": "1 Market St",
             "city": "San Francisco",
@@ -86,8 +94,39 @@ def seed(client):
             "country_id": us[0],
         },
     )
+    customer_id = create_contact_person(client, company_customer_id, NAMES, "Operations Manager")
     service_id, goods_id = create_products(client, NAMES, 900.0, 45.0)
-    return SalesData(company_id, customer_id, service_id, goods_id)
+    salesperson_id = create_salesperson(client, company_id, NAMES)
+    return SalesData(company_id, customer_id, service_id, goods_id, salesperson_id=salesperson_id)
+
+
+def create_contact_person(client, company_customer_id, names, function, lang=None):
+    """The person at the customer company who receives the quotation and signs it; returns their id."""
+    values = {"name": names.signer, "email": names.customer_email, "function": function, "type": "contact"}
+    return client.rpc(
+        "res.partner", "create", {**values, "parent_id": company_customer_id, **({"lang": lang} if lang else {})}
+    )
+
+
+def create_salesperson(client, company_id, names, lang=None):
+    """The salesperson, a user of their own with Sales rights (own documents): they follow the demo's quotations,
+    are "Your contact" on them and sign the emails. Returns the user's id."""
+    group = client.rpc(
+        "ir.model.data",
+        "search_read",
+        [("module", "=", "sales_team"), ("name", "=", "group_sale_salesman")],
+        fields=["res_id"],
+    )[0]["res_id"]
+    values = {
+        "name": names.salesperson,
+        "login": names.salesperson_email,
+        "email": names.salesperson_email,
+        "company_id": company_id,
+        "company_ids": [(6, 0, [company_id])],
+        "group_ids": [(4, group)],
+        **({"lang": lang} if lang else {}),
+    }
+    return client.rpc("res.users", "create", values)
 
 
 def point_links_at_server(client):

@@ -5,11 +5,20 @@ and the server loaded Romanian (--load-language=ro_RO). seed_ro() turns the admi
 Settings' Fiscal Localization does (chart `ro` loaded by account.chart.template.try_loading: RON, its 21 % VAT as the
 sales tax), ready for e-Factura (CUI, a trusted IBAN, an ANAF access token that only the stand-in ever sees), and
 creates a Romanian B2B customer who receives CIUS-RO invoices and reads Romanian, and two products named in Romanian.
-The salesperson (the admin) works in Romanian too.
+The salesperson (a user of their own) and the customer's contact person work in Romanian too.
 """
 
 from odoo_client import OdooError
-from seed import Names, SalesData, apply_design, create_products, demo_logo, point_links_at_server
+from seed import (
+    Names,
+    SalesData,
+    apply_design,
+    create_contact_person,
+    create_products,
+    create_salesperson,
+    demo_logo,
+    point_links_at_server,
+)
 
 LANG = "ro_RO"
 NAMES = Names(
@@ -17,6 +26,8 @@ NAMES = Names(
     customer="Brădet Construcții SRL",
     customer_email="ana.popescu@bradet-constructii.example",
     signer="Ana Popescu",
+    salesperson="Andrei Ionescu",
+    salesperson_email="andrei.ionescu@atelier-carpati.example",
     reference="CMD-2026-118",
     service="Atelier de inițiere",
     goods="Kit de bun venit",
@@ -77,12 +88,12 @@ def seed_ro(client):
     client.rpc("res.company", "write", [company_id], {"l10n_ro_edi_access_token": ACCESS_TOKEN})
     add_iban(client, company_partner)
     point_links_at_server(client)
-    customer_id = client.rpc(
+    company_customer_id = client.rpc(
         "res.partner",
         "create",
         {
             "name": NAMES.customer,
-            "email": NAMES.customer_email,
+            "email": "contabilitate@bradet-constructii.example",
             "is_company": True,
             "vat": CUSTOMER_VAT,
             "street": "Strada Memorandumului 28",
@@ -94,8 +105,10 @@ def seed_ro(client):
             "invoice_edi_format": "ciusro",
         },
     )
+    customer_id = create_contact_person(client, company_customer_id, NAMES, "Director operațiuni", lang=LANG)
     service_id, goods_id = create_products(client, NAMES, 4500.0, 220.0)
-    return SalesData(company_id, customer_id, service_id, goods_id, NAMES)
+    salesperson_id = create_salesperson(client, company_id, NAMES, lang=LANG)
+    return SalesData(company_id, customer_id, service_id, goods_id, NAMES, salesperson_id=salesperson_id)
 
 
 def state(client, country, code):

@@ -7,6 +7,7 @@ from . import payment_transaction
 from . import res_company
 from . import res_config_settings
 from . import sale_order
+from . import sale_order_confirmation
 from . import sale_order_payment
 from . import sale_order_policy
 from . import sale_order_reminder

@@ -362,7 +362,8 @@ class SaleOrderAcceptance(models.Model):
                 break
 
     def _attach_certificate(self):
-        """Render the certificate of acceptance, keep it, and say so on the order and on its invoices.
+        """Render the certificate of acceptance, keep it, say so on the order and on its invoices, and send the
+        order's confirmation email that waited for it (sale_order_confirmation).
 
         :return: whether it was rendered; a failure (no PDF engine, say) is logged, and leaves no partial copy
         """
@@ -392,7 +393,9 @@ class SaleOrderAcceptance(models.Model):
                 acceptance._post_certificate(certificate)
         except Exception as error:  # the acceptance stands without its printed copy; the next run tries again
             _logger.warning("Certificate of acceptance %s not rendered: %s", acceptance.name, error, exc_info=True)
+            acceptance.order_id._auto_invoice_send_deferred_confirmation()  # without it, rather than late
             return False
+        acceptance.order_id._auto_invoice_send_deferred_confirmation()
         return True
 
     def _post_certificate(self, certificate):

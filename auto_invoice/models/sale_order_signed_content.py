@@ -374,6 +374,28 @@ class SaleOrder(models.Model):
             )
         return self.env._("An invoice of %(amount)s", amount=format_amount(self.env, total, self.currency_id))
 
+    def _auto_invoice_deposit_agreed_text(self):
+        """The deposit that this quotation's signature invoices, as its PDF states it: "Deposit invoiced at
+        signature: $ 300.00 (30% of $ 1,000.00)"; "" when the signature invoices no deposit."""
+        self.ensure_one()
+        policy = self.sudo().auto_invoice_acceptance_id or self  # once signed, what was signed
+        if not self.auto_invoice_on_signature or policy.auto_invoice_amount not in ("percentage", "fixed"):
+            return ""
+        total = policy._signed_total() if policy._name == "sale.order.acceptance" else self.amount_total
+        if policy.auto_invoice_amount == "fixed":
+            return self.env._(
+                "Deposit invoiced at signature: %(amount)s",
+                amount=format_amount(self.env, policy.auto_invoice_deposit_amount, self.currency_id),
+            )
+        return self.env._(
+            "Deposit invoiced at signature: %(amount)s (%(percentage)s%% of %(total)s)",
+            amount=format_amount(
+                self.env, self.currency_id.round(total * policy.auto_invoice_deposit_percentage / 100), self.currency_id
+            ),
+            percentage=float_repr(policy.auto_invoice_deposit_percentage, 2).rstrip("0").rstrip("."),
+            total=format_amount(self.env, total, self.currency_id),
+        )
+
     def _auto_invoice_next_text(self, policy=None):
         """What the signature leads to, true to the policies: "An invoice of $ 1,000.00 will follow: kept as a draft
         for our review, then sent to you." The signing page, its dialog and the consent stored say it.

@@ -71,6 +71,16 @@ class TestAutoInvoiceDepositInvoicePdf(DepositCommon, HttpCase):
                 self.assertNotIn("Deposit invoiced before", text, "the first deposit")
                 self.assertNotIn("Final Invoice", text)
 
+    def test_signed_quotation_states_the_deposit_agreed(self):
+        money = self.order.currency_id
+        deposit, total = self._money(self.deposit.amount_total, money), self._money(self.order.amount_total, money)
+        for design in ("auto_invoice", "standard"):
+            with self.subTest(design=design):
+                self.company.auto_invoice_report_design = design
+                order = self.order.with_context(force_report_rendering=True)
+                text = pdf_text(order._auto_invoice_render_quotation_pdf()).replace("\n", " ")
+                self.assertIn(f"Deposit invoiced at signature: {deposit} (30% of {total})", re.sub(" +", " ", text))
+
     def test_final_invoice_lists_the_deposits_it_deducts(self):
         deposit_date = format_date(self.env, self.deposit.invoice_date)
         for design in ("auto_invoice", "standard"):

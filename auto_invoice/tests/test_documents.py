@@ -140,7 +140,10 @@ class DocumentsCommon(AutoInvoiceCommon):
         self.company.auto_invoice_report_design = "auto_invoice"
         customer = self.customer.copy({"name": "Brădet Construcții SRL", "street": "Strada Învățătorului 7"})
         service = self._create_product(
-            name="Atelier de inițiere: șantier, țiglă, îmbinări", type="service", invoice_policy="order", lst_price=900.0
+            name="Atelier de inițiere: șantier, țiglă, îmbinări",
+            type="service",
+            invoice_policy="order",
+            lst_price=900.0,
         )
         order = self._create_quotation(lines=[(service, 1.0)], partner_id=customer.id, partner_invoice_id=customer.id)
         order.with_user(self.salesman).write({"signature": self.signature, "signed_by": "Ana Popescu-Țăranu"})

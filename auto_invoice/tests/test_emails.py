@@ -53,6 +53,12 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
         self.assertIn(noun, body.lower())
         self.assertRegex(body, r"max-width:\s*600px;\s*margin:\s*0 auto", "a centred card")
         self.assertRegex(body, r"background-color:\s*#0B5394", "in the company's colour")
+        salesperson = record.invoice_user_id if record._name == "account.move" else record.user_id
+        self.assertEqual(salesperson, self.salesman)
+        signoff = rf"Kind regards,<br>\s*<strong>{re.escape(self.salesman.name)}</strong>\s*<br>\s*{self.company.name}"
+        self.assertEqual(
+            len(re.findall(signoff, body)), 1, "one sign-off, from the salesperson, the same in every email"
+        )
         return body.replace("&nbsp;", "\xa0")  # as format_amount writes its blanks
 
     def _money(self, move):
@@ -85,13 +91,32 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
         order = self._create_quotation()
         with self.mock_mail_gateway():
             self._sign_in_backend(order)
-        self.assertEqual(order.state, "sale")
+            self.assertEqual(order.state, "sale")
+            to_customer = self._new_mails.filtered(lambda mail: self.customer in mail.recipient_ids)
+            self.assertFalse(to_customer, "the confirmation waits for the certificate, out of the signing request")
+            order.acceptance_ids._attach_certificate()  # as its cron does once the signature is committed
         mail = self._customer_mail(self.customer)
+        certificate = order.acceptance_ids.certificate_id
+        self.assertTrue(certificate, "rendered")
+        self.assertIn(certificate, mail.attachment_ids, "the certificate of acceptance goes to the customer")
+        names = mail.attachment_ids.mapped("name")
+        self.assertEqual(len(names), 2, f"the order's PDF and the certificate: {names}")
         self.assertEqual(mail.subject, f"{order.company_id.name}: order {order.name} confirmed")
         body = self.assertOneDesign(mail, order, "order")
         self.assertIn(f"Your order {order.name} is confirmed", body)
         self.assertIn("View Order", body)
         self.assertNotIn("quotation", body.lower(), "signed: an order, no more a quotation")
+
+    def test_signature_confirmation_of_a_deposit(self):
+        order = self._create_quotation(
+            lines=[(self.service, 2.0)], auto_invoice_amount="percentage", auto_invoice_deposit_percentage=30.0
+        )
+        with self.mock_mail_gateway():
+            self._sign_in_backend(order)
+            order.acceptance_ids._attach_certificate()  # as its cron does once the signature is committed
+        body = self.assertOneDesign(self._customer_mail(self.customer), order, "order")
+        money = self._money(order.auto_invoice_id)
+        self.assertIn(f"A deposit invoice of {money} (30%) follows in a separate email.", re.sub(r"[ \n]+", " ", body))
 
     def test_confirmation_without_signature_keeps_odoos_template(self):
         order = self._create_quotation(require_signature=False)

@@ -62,7 +62,11 @@ class TestAutoInvoicePortal(PortalCommon, HttpCase):
         acceptance._attach_certificate()  # what the cron does (its batch loop commits, which a test may not)
         self.assertTrue(acceptance.certificate_id, "the certificate is kept with the acceptance")
         self.assertTrue(self._find_note(order, acceptance.name), "the order links to it; its evidence stays there")
-        self.assertFalse(order.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("Certificate")))
+        certificates = order.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("Certificate"))
+        self.assertEqual(certificates, acceptance.certificate_id, "the confirmation email carries the certificate...")
+        self.assertEqual(
+            certificates.res_model, "sale.order.acceptance", "...which the order's other readers can't open"
+        )
         invoice = self.assertInvoicedOnce(order)
         self.assertTrue(invoice.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("Certificate")))
 

@@ -1,29 +1,13 @@
-from odoo import fields, models
-from odoo.exceptions import AccessError
+from odoo import models
 
 # Context key of the background mode's signature (the acceptance's entry point and the portal route): the order's
-# confirmation email is left to the acceptance's signed-copy job, which attaches the signed copy. Honoured only for a
-# signed order of a company in background mode (an acceptance's job sends it).
+# confirmation email is left to the acceptance's signed-copy job, which attaches the signed copy and the certificate.
+# Honoured only for a signed order of a company in background mode (an acceptance's job sends it).
 CONFIRMATION_MAIL_DEFERRED = "auto_invoice_queue_confirmation_mail_deferred"
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
-
-    auto_invoice_confirmation_template_id = fields.Many2one(
-        comodel_name="mail.template",
-        string="Confirmation Email Deferred",
-        readonly=True,
-        copy=False,
-        groups="base.group_user",
-        help="The confirmation email of a background signature, sent by the acceptance's signed-copy job with the "
-        "signed copy attached (not by Odoo's queue of deferred order emails, which would send it without).",
-    )
-
-    def write(self, vals):
-        if "auto_invoice_confirmation_template_id" in vals and not self.env.su:
-            raise AccessError(self.env._("Only the acceptance's job sends a deferred confirmation email."))
-        return super().write(vals)
 
     def _auto_invoice_record_acceptance(self, evidence, document=None):
         if not self.company_id.auto_invoice_background:
@@ -41,8 +25,8 @@ class SaleOrder(models.Model):
 
     def _send_order_notification_mail(self, mail_template, allow_deferred_sending=True):
         if mail_template and allow_deferred_sending and self._auto_invoice_defers_confirmation_mail():
-            # Sent by the acceptance's job with the signed copy: a field of our own, which Odoo's cron of deferred
-            # order emails (sale.async_emails) does not send before the copy exists.
+            # Sent by the acceptance's job with the signed copy and the certificate (auto_invoice's field of deferred
+            # confirmations, which Odoo's cron of deferred order emails, sale.async_emails, does not send).
             self.sudo().auto_invoice_confirmation_template_id = mail_template
             return None
         return super()._send_order_notification_mail(mail_template, allow_deferred_sending=allow_deferred_sending)

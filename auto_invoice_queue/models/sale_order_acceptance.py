@@ -118,8 +118,8 @@ class SaleOrderAcceptance(models.Model):
 
     def _complete_signing(self):
         """What Odoo's signing route does in the request, done later: keep the signed PDF (evidence), post it on the
-        order as Odoo does, send the confirmation email that the request deferred, with that same PDF attached. Each
-        once; call it with the order locked.
+        order as Odoo does, render the certificate of acceptance, send the confirmation email that the request
+        deferred, with that same PDF and the certificate attached. Each once; call it with the order locked.
 
         :return: the steps done
         :rtype: list
@@ -132,13 +132,15 @@ class SaleOrderAcceptance(models.Model):
             document = acceptance._attach_signed_document()
             if acceptance.channel == "portal":
                 acceptance._post_signed_document(document)
-            acceptance._trigger_certificates()
             done.append("signed document")
-        if template := order.auto_invoice_confirmation_template_id:
-            order.with_context(**{SIGNED_COPIES: acceptance.document_id.ids})._send_order_notification_mail(
-                template, allow_deferred_sending=False
-            )
-            order.auto_invoice_confirmation_template_id = False
+        # The certificate now rather than by its cron: rendering it sends the confirmation that waited for it.
+        signed_copies = acceptance.with_context(**{SIGNED_COPIES: acceptance.document_id.ids})
+        confirmation = bool(order.auto_invoice_confirmation_template_id)
+        if not acceptance.certificate_id and (acceptance.document_id or not acceptance.channel):
+            signed_copies._attach_certificate()
+            done.append("certificate")
+        signed_copies.order_id._auto_invoice_send_deferred_confirmation()
+        if confirmation:
             done.append("confirmation email")
         return done
 

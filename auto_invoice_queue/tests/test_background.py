@@ -142,7 +142,11 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self.assertEqual(message.attachment_ids.raw, document.raw, "the copy posted is the one hashed")
         confirmation = self._confirmation_messages(order)
         self.assertEqual(len(confirmation), 1)
-        self.assertEqual(confirmation.attachment_ids.raw, document.raw, "the email sends the PDF kept and hashed")
+        certificate = acceptance.certificate_id
+        self.assertIn(f"Certificate of Acceptance\n{acceptance.name}", pdf_text(certificate.raw), "rendered by the job")
+        self.assertEqual(len(confirmation.attachment_ids), 2)
+        self.assertIn(certificate, confirmation.attachment_ids, "the email sends the certificate of acceptance")
+        self.assertEqual((confirmation.attachment_ids - certificate).raw, document.raw, "and the PDF kept and hashed")
         self.assertFalse(order.auto_invoice_confirmation_template_id)
         invoice = self.assertInvoicedOnce(order)
         self.assertEqual(invoice.state, "draft")
@@ -200,11 +204,16 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self.assertFalse(acceptance.document_id)
         self.assertFalse(self._confirmation_messages(order))
 
-        self.assertEqual(self._perform_one(trap, "_job_complete_signing"), "signed document, confirmation email")
+        self.assertEqual(
+            self._perform_one(trap, "_job_complete_signing"), "signed document, certificate, confirmation email"
+        )
 
         self.assertEqual(acceptance.document_sha256, hashlib.sha256(acceptance.document_id.raw).hexdigest())
         self.assertEqual(len(self._signed_messages(order)), 1)
-        self.assertEqual(self._confirmation_messages(order).attachment_ids.raw, acceptance.document_id.raw)
+        attachments = self._confirmation_messages(order).attachment_ids
+        self.assertEqual(len(attachments), 2)
+        self.assertIn(acceptance.certificate_id, attachments, "the certificate of acceptance")
+        self.assertEqual((attachments - acceptance.certificate_id).raw, acceptance.document_id.raw, "the signed copy")
         self.assertEqual(self.assertInvoicedOnce(order), invoice)
 
     def test_locked_order_is_retried_later(self):
@@ -343,7 +352,10 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self._perform(trap)
         confirmation = self._confirmation_messages(order)
         self.assertEqual(len(confirmation), 1)
-        self.assertEqual(confirmation.attachment_ids.raw, order.auto_invoice_acceptance_id.document_id.raw)
+        acceptance = order.auto_invoice_acceptance_id
+        self.assertEqual(len(confirmation.attachment_ids), 2)
+        self.assertIn(acceptance.certificate_id, confirmation.attachment_ids, "with the certificate of acceptance")
+        self.assertIn(acceptance.document_id.raw, confirmation.attachment_ids.mapped("raw"), "and the signed copy")
 
     def test_background_context_keys_from_a_client_change_nothing(self):
         # A quotation confirmed by hand with the background mode's keys: its confirmation email leaves now, with the

@@ -1,0 +1,78 @@
+from odoo import SUPERUSER_ID, fields, models
+from odoo.exceptions import AccessError
+
+
+class SaleOrder(models.Model):
+    """The confirmation email of a signed order carries its certificate of acceptance.
+
+    The certificate is rendered out of the signing request (sale.order.acceptance._cron_attach_certificates), so the
+    confirmation that the signature brings waits for it: kept here, then sent by the certificate's rendering with the
+    certificate attached (or without it, if the rendering fails: the customer's confirmation is never held back).
+    """
+
+    _inherit = "sale.order"
+
+    auto_invoice_confirmation_template_id = fields.Many2one(
+        comodel_name="mail.template",
+        string="Confirmation Email Deferred",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
+        help="The confirmation email of a signed order, sent with the certificate of acceptance attached as soon as "
+        "the certificate is rendered (not by Odoo's queue of deferred order emails, which would send it without).",
+    )
+
+    def write(self, vals):
+        if "auto_invoice_confirmation_template_id" in vals and not self.env.su:
+            raise AccessError(self.env._("Only the certificate of acceptance sends a deferred confirmation email."))
+        return super().write(vals)
+
+    def _send_order_notification_mail(self, mail_template, allow_deferred_sending=True):
+        if not self._auto_invoice_confirms_signature(mail_template):
+            return super()._send_order_notification_mail(mail_template, allow_deferred_sending=allow_deferred_sending)
+        acceptance = self.sudo().auto_invoice_acceptance_id
+        if allow_deferred_sending and not acceptance.certificate_id:
+            self.sudo().auto_invoice_confirmation_template_id = mail_template
+            self.env["sale.order.acceptance"]._trigger_certificates()
+            return None
+        return self._auto_invoice_send_confirmation(mail_template)
+
+    def _auto_invoice_confirms_signature(self, mail_template):
+        """Whether `mail_template` is the confirmation of this order that its signature brings."""
+        self.ensure_one()
+        return bool(mail_template and self.signature and mail_template == self._get_confirmation_template())
+
+    def _auto_invoice_send_confirmation(self, mail_template):
+        """Send the confirmation as Odoo does, with the certificate of acceptance attached when it exists. The file
+        stays the acceptance's: the order's other readers (Inventory, Project) see the message, not the evidence."""
+        self.ensure_one()
+        order = self.with_user(SUPERUSER_ID) if self.env.su else self  # as Odoo's own sending in sudo
+        # Odoo's message_post_with_source(), with one attachment more than the template's own (its report).
+        composer = (
+            order.env["mail.compose.message"]
+            .with_context(
+                default_composition_mode="comment",
+                default_model=self._name,
+                default_res_ids=self.ids,
+                default_template_id=mail_template.id,
+                force_send=True,
+            )
+            .create(
+                {
+                    "message_type": "notification",
+                    "subtype_id": self.env.ref("mail.mt_comment").id,
+                    "email_layout_xmlid": "mail.mail_notification_layout_with_responsible_signature",
+                }
+            )
+        )
+        if certificate := self.sudo().auto_invoice_acceptance_id.certificate_id:
+            composer.attachment_ids += certificate  # read first: the template's own are computed on reading
+        composer._action_send_mail()
+
+    def _auto_invoice_send_deferred_confirmation(self):
+        """Send the confirmation email that waited for the certificate, once; none for an order cancelled since."""
+        for order in self.sudo().filtered("auto_invoice_confirmation_template_id"):
+            template = order.auto_invoice_confirmation_template_id
+            order.auto_invoice_confirmation_template_id = False
+            if order.state != "cancel":
+                order._auto_invoice_send_confirmation(template)
