@@ -18,6 +18,9 @@ CUSTOMER_DOCUMENTS = {
 # Top and bottom margins (mm) where the engine draws no header or footer: the paper format reserves ~5 cm for them.
 UNPATCHED_MARGIN_TOP = 10
 UNPATCHED_MARGIN_BOTTOM = 12
+# Top margin (mm) of the branded designs where the engine draws their header (about 2.5 cm high, from the page's
+# top): the title starts a few millimetres below it, not under the 5 cm that Odoo's paper formats keep.
+BRANDED_MARGIN_TOP = 32
 
 
 class IrActionsReport(models.Model):
@@ -29,9 +32,13 @@ class IrActionsReport(models.Model):
         # the blank band the paper format keeps for them. There, they go into the document's body instead, in a font
         # that stays text, and the margins shrink to the page's. The branded designs place their own.
         unpatched = self._auto_invoice_is_customer_document() and not self.env.company._auto_invoice_engine_is_patched()
-        if unpatched and "o_auto_invoice_report" not in (html if isinstance(html, str) else html.decode()):
+        branded = "o_auto_invoice_report" in (html if isinstance(html, str) else html.decode())
+        if unpatched and not branded:
             html = self._auto_invoice_header_footer_in_body(html)
         result = super()._prepare_html(html, report_model=report_model)
+        if branded and not unpatched and result:
+            margin = {"data-report-margin-top": BRANDED_MARGIN_TOP, "data-report-header-spacing": BRANDED_MARGIN_TOP}
+            result[4].update(margin)
         if unpatched and result:
             result[4].update(
                 {

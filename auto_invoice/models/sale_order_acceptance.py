@@ -369,6 +369,7 @@ class SaleOrderAcceptance(models.Model):
         """
         self.ensure_one()
         acceptance = self.sudo()
+        lang = acceptance.order_id.partner_id.lang  # the customer's, as the certificate itself (it is emailed)
         try:
             with self.env.cr.savepoint():
                 pdf = (
@@ -381,7 +382,7 @@ class SaleOrderAcceptance(models.Model):
                     .sudo()
                     .create(
                         {
-                            "name": f"{acceptance._get_report_base_filename()}.pdf",
+                            "name": f"{acceptance.with_context(lang=lang)._get_report_base_filename()}.pdf",
                             "raw": pdf,
                             "mimetype": "application/pdf",
                             "res_model": acceptance._name,

@@ -1,5 +1,6 @@
 import hashlib
 import os
+import re
 import subprocess
 import tempfile
 from contextlib import contextmanager
@@ -64,6 +65,38 @@ def first_ink(pdf, page=1):
         if any(pixels[column, row] < 200 for column in range(width)):
             return row / height
     return 1.0
+
+
+def gap_under_header(pdf, dpi=40):
+    """The blank height (cm) between the header band at the top of page 1 and the first ink below it (pdftoppm)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder, "document.pdf")
+        source.write_bytes(pdf)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                str(dpi),
+                "-gray",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                "-png",
+                source,
+                Path(folder, "p"),
+            ],
+            check=True,
+        )
+        image = Image.open(Path(folder, "p.png")).convert("L")
+    width, height = image.size
+    pixels = image.load()
+    inked = [any(pixels[column, row] < 200 for column in range(width)) for row in range(height)]
+    band_start = inked.index(True)
+    band_end = inked.index(False, band_start)
+    next_ink = inked.index(True, band_end)
+    return (next_ink - band_end) / dpi * 2.54
 
 
 class DocumentsCommon(AutoInvoiceCommon):
@@ -175,6 +208,27 @@ class TestAutoInvoiceDocumentsPatchedEngine(DocumentsCommon, HttpCase):
             self.company.font = font
             with self.subTest(font=font), wkhtmltopdf_engine(PATCHED_ENGINE):
                 self.assertOneTypeface(f"patched, {font}")
+
+    def test_branded_title_within_a_centimetre_of_the_header(self):
+        self.company.auto_invoice_report_design = "auto_invoice"
+        with wkhtmltopdf_engine(PATCHED_ENGINE):
+            for label, pdf, _names in self._documents():
+                with self.subTest(document=label):
+                    self.assertLess(gap_under_header(pdf), 1.0, "no empty band between the header and the title")
+
+    def test_branded_layout_tables_draw_no_box(self):
+        # A table that only lays blocks out (the totals beside an empty cell) would get Odoo's report borders.
+        self.company.auto_invoice_report_design = "auto_invoice"
+        for report, record in (
+            ("sale.action_report_saleorder", self.order),
+            ("account.account_invoices", self.final_invoice),
+        ):
+            html = self.env["ir.actions.report"]._render_qweb_html(report, record.ids)[0].decode()
+            tables = re.findall(r'<table[^>]*name="(auto_invoice_[a-z_]+)"[^>]*>', html)
+            with self.subTest(report=report):
+                self.assertTrue(tables)
+                for tag in re.findall(r'<table[^>]*name="auto_invoice_[a-z_]+"[^>]*>', html):
+                    self.assertIn("table-borderless", tag)
 
     def test_signed_quotation_is_the_branded_pdf_its_hash_covers(self):
         self.company.auto_invoice_report_design = "auto_invoice"

@@ -114,6 +114,23 @@ class TestRomanianDocuments(RomanianCommon, HttpCase, MockEmail):
         self.assertIn("Certificate", english)
         self.assertRomanian(english, romanian, acceptance, self.order, expected=("Certificat de acceptare",))
 
+    def test_confirmation_email_with_its_certificate(self):
+        def sign():
+            order = self._create_quotation()
+            with self.mock_mail_gateway():
+                self._sign_in_backend(order)
+                order.acceptance_ids._attach_certificate()  # as its cron does once the signature is committed
+            mail = self._new_mails.filtered(lambda mail: self.customer in mail.recipient_ids)
+            self.assertEqual(len(mail), 1)
+            self.assertIn(order.acceptance_ids.certificate_id, mail.attachment_ids)
+            text = re.sub(r"<[^>]+>", " ", mail.body_html)
+            return f"{mail.subject}\n{text}\n{' '.join(mail.attachment_ids.mapped('name'))}", order
+
+        (english, first), (romanian, second) = self._in_both_languages(sign)
+        self.assertIn("Certificate of acceptance", english)
+        records = (first, second, first.acceptance_ids, second.acceptance_ids)
+        self.assertRomanian(english, romanian, *records, expected=("Certificat de acceptare", "confirmată"))
+
     def test_quotation_email(self):
         def send():
             order = self._create_quotation(state="draft")
