@@ -10,7 +10,7 @@ class SaleOrder(models.Model):
     certificate attached (or without it, if the rendering fails: the customer's confirmation is never held back).
     """
 
-    _inherit = "sale.order"
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
 
     auto_invoice_confirmation_template_id = fields.Many2one(
         comodel_name="mail.template",
