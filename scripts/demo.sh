@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: fresh database, real Odoo server, SMTP sink, then scripts/demo.py end to end.
-# Everything it produces (PDF, .eml files, Odoo logs) lands in demo-output/.
+# Everything it produces (PDF, .eml files, Odoo logs) lands in demo-output/ (DEMO_OUT elsewhere).
 # DEMO_ARGS="--country ro": auto_invoice_l10n_ro and the SPV stand-in of scripts/demo_addons (demo only, never
 # shipped: l10n_ro_edi's requests to ANAF are answered on this machine), Romanian loaded when the database is created.
 # --load-language translates only the models in the registry when it runs: on a plain server start that is base alone
@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 DB=${DEMO_DB:-auto_invoice_demo}
-OUT=$ROOT/demo-output
+OUT=${DEMO_OUT:-$ROOT/demo-output}
 
 country=
 args=("$@")

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make docs-images: images of everything the customer holds (quotation, invoices, certificate, four emails, portal), in
 # docs/branding/, from real renders: a fresh database, the whole demo (scripts/demo.py selects the branded design),
-# then scripts/docs_images.py (pdftoppm for the PDFs, headless Chromium for the emails). Logs and mail land in
-# DOCS_IMAGES_OUT (default /tmp/auto_invoice-docs-images); the database is dropped at the end (KEEP_DB=1 keeps it).
+# then scripts/docs_images.py (pdftoppm for the PDFs, headless Chromium for the emails); then the Romanian demo
+# (scripts/demo.sh --country ro, its own database) for the README's Romanian quotation and invoice. Logs and mail land
+# in DOCS_IMAGES_OUT (default /tmp/auto_invoice-docs-images); the database is dropped at the end (KEEP_DB=1 keeps it).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 DB=${DOCS_IMAGES_DB:-auto_invoice_docs_images}
@@ -25,10 +26,19 @@ echo "docs-images: Odoo serves $DB on http://127.0.0.1:$PORT"
 "$VENV/bin/python" "$ROOT/scripts/demo.py" --url "http://127.0.0.1:$PORT" --db "$DB" --sink "$OUT/mail" --out "$OUT"
 "$VENV/bin/python" "$ROOT/scripts/docs_images.py" --url "http://127.0.0.1:$PORT" --db "$DB" --demo-out "$OUT" \
   --out "$IMAGES" --chromium "$CHROMIUM"
+errors=$(log_errors "$OUT/odoo-server.log")
+((errors == 0)) || die "Odoo logged $errors ERROR/CRITICAL line(s) while making the images ($OUT/odoo-server.log)"
+cleanup
+trap - EXIT
+# The Romanian quotation and invoice, as the Romanian demo checked and saved them (their text layer read back).
+DEMO_OUT="$OUT/ro" DEMO_DB="${DB}_ro" "$ROOT/scripts/demo.sh" --country ro
+[[ -n ${KEEP_DB:-} ]] || drop_db "${DB}_ro"
+pdftoppm -r 70 -png -singlefile "$OUT/ro/quotation.pdf" "$IMAGES/ro_quotation"
+invoices=("$OUT"/ro/INV_*.pdf)
+pdftoppm -r 70 -png -singlefile "${invoices[0]}" "$IMAGES/ro_invoice"
 if command -v pngquant >/dev/null; then
   for image in "$IMAGES"/*.png; do
     pngquant --force --skip-if-larger --strip --quality 70-95 --output "$image" "$image" || true
   done
 fi
-errors=$(log_errors "$OUT/odoo-server.log")
-((errors == 0)) || die "Odoo logged $errors ERROR/CRITICAL line(s) while making the images ($OUT/odoo-server.log)"
+
