@@ -251,6 +251,15 @@ class TestAccessMatrixHttp(AccessMatrixFixtures, HttpCase):
             ("A's invoice as HTML", f"/my/invoices/{invoice.id}?report_type=html", customer_copy),
         ):
             self.assertCells(f"HTTP: {resource}", self._page_cell(path), shown)
+        # The confirmation email carried the certificate: it stays the acceptance's file, which the order's other
+        # readers (Inventory) see listed in the chatter but cannot open.
+        certificate = self.acceptance_a.certificate_id
+        self.assertIn(certificate, order.message_ids.attachment_ids, "the confirmation email carried it")
+        self.assertCells(
+            "HTTP: /web/content of the certificate the confirmation email carried",
+            self._page_cell(f"/web/content/{certificate.id}?download=true"),
+            READERS,
+        )
         self.assertCells(
             "HTTP: /report/html of A's certificate",
             self._page_cell(f"/report/html/auto_invoice.report_acceptance_certificate/{self.acceptance_a.id}"),

@@ -181,7 +181,10 @@ class TestAutoInvoiceWithStock(SignedContentCommon):
         messages = order.with_user(self.warehouse_user).message_ids
         self.assertIn(acceptance.name, " ".join(messages.mapped("body")), "the order says the certificate exists")
         certificate = acceptance.certificate_id
-        self.assertNotIn(certificate.checksum, messages.sudo().attachment_ids.mapped("checksum"), "not a copy of it")
+        # The confirmation email carries the certificate: the acceptance's own file, never a copy the order owns.
+        copies = messages.sudo().attachment_ids.filtered(lambda attachment: attachment.checksum == certificate.checksum)
+        self.assertEqual(copies, certificate, "not a copy of it")
+        self.assertEqual(copies.res_model, "sale.order.acceptance")
         with self.assertRaises(AccessError):
             certificate.with_user(self.warehouse_user).check_access("read")
         certificate.with_user(self.salesman).check_access("read")  # the readers of acceptances print it

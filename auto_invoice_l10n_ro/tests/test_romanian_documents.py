@@ -123,8 +123,9 @@ class TestRomanianDocuments(RomanianCommon, HttpCase, MockEmail):
             mail = self._new_mails.filtered(lambda mail: self.customer in mail.recipient_ids)
             self.assertEqual(len(mail), 1)
             self.assertIn(order.acceptance_ids.certificate_id, mail.attachment_ids)
-            text = re.sub(r"<[^>]+>", " ", mail.body_html)
-            return f"{mail.subject}\n{text}\n{' '.join(mail.attachment_ids.mapped('name'))}", order
+            text = re.sub(r"<[^>]+>", " ", mail.body_html).replace(order.signed_by, " ")  # data, not words
+            files = " ".join(name.rsplit(".", 1)[0] for name in mail.attachment_ids.mapped("name"))
+            return f"{mail.subject}\n{text}\n{files}", order
 
         (english, first), (romanian, second) = self._in_both_languages(sign)
         self.assertIn("Certificate of acceptance", english)
