@@ -20,7 +20,7 @@ test-core:  ## Odoo's sale, sale_management, sale_loyalty and sale_stock test su
 demo:  ## End-to-end demo on a fresh database and a real server; results in demo-output/; DEMO_ARGS="--country ro": Romania, e-Factura
 	scripts/demo.sh $(DEMO_ARGS)
 
-bench:  ## Odoo's own flow vs auto_invoice over HTTP (time, queries, RSS), then a race check: 9 minutes on 2 cores; full size (over 30 minutes): BENCH_ARGS="--orders 30 --bulk 400 --load 20"
+bench:  ## Odoo's own flow vs auto_invoice over HTTP (time, queries, RSS), then a race check: 7.5 minutes on 2 cores; full size (over 30 minutes): BENCH_ARGS="--orders 30 --bulk 400 --load 20"
 	scripts/bench.sh $(BENCH_ARGS)
 
 stress:  ## Two prefork servers, one fresh database: concurrent, hostile and faulty signatures, every order checked; STRESS_ARGS="--orders 10"
