@@ -27,9 +27,11 @@ class SaleOrder(models.Model):
             raise AccessError(self.env._("Only the certificate of acceptance sends a deferred confirmation email."))
         return super().write(vals)
 
-    def _send_order_notification_mail(self, mail_template, allow_deferred_sending=True):
+    def _send_order_notification_mail(self, mail_template, *args, **kwargs):
+        # Odoo's arguments passed on as they came: whoever wraps or patches Odoo's method sees Odoo's own call.
         if not self._auto_invoice_confirms_signature(mail_template):
-            return super()._send_order_notification_mail(mail_template, allow_deferred_sending=allow_deferred_sending)
+            return super()._send_order_notification_mail(mail_template, *args, **kwargs)
+        allow_deferred_sending = kwargs.get("allow_deferred_sending", args[0] if args else True)
         acceptance = self.sudo().auto_invoice_acceptance_id
         if allow_deferred_sending and not acceptance.certificate_id:
             self.sudo().auto_invoice_confirmation_template_id = mail_template
