@@ -355,6 +355,7 @@ class SaleOrderAcceptance(models.Model):
             ],
             limit=batch_size,
         )
+        self.env["sale.order"]._auto_invoice_send_unclaimed_confirmations()
         self.env["ir.cron"]._commit_progress(remaining=len(acceptances))
         for acceptance in acceptances:
             acceptance._attach_certificate()

@@ -1,4 +1,4 @@
-from odoo import SUPERUSER_ID, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError
 
 
@@ -72,9 +72,19 @@ class SaleOrder(models.Model):
         composer._action_send_mail()
 
     def _auto_invoice_send_deferred_confirmation(self):
-        """Send the confirmation email that waited for the certificate, once; none for an order cancelled since."""
+        """Send the confirmation email that waited for the certificate, once; none for an order no longer confirmed
+        (cancelled, or set back to a quotation) since."""
         for order in self.sudo().filtered("auto_invoice_confirmation_template_id"):
             template = order.auto_invoice_confirmation_template_id
             order.auto_invoice_confirmation_template_id = False
-            if order.state != "cancel":
+            if order.state == "sale":
                 order._auto_invoice_send_confirmation(template)
+
+    @api.model
+    def _auto_invoice_send_unclaimed_confirmations(self):
+        """The deferred confirmations that no certificate will send: orders without a live acceptance (signed before
+        the addon was installed, say). Sent without one by the certificates' cron."""
+        orders = self.sudo().search(
+            [("auto_invoice_confirmation_template_id", "!=", False), ("auto_invoice_acceptance_id", "=", False)]
+        )
+        orders._auto_invoice_send_deferred_confirmation()

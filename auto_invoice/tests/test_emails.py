@@ -7,6 +7,7 @@ from odoo.tools import format_amount
 
 from odoo.addons.mail.tests.common import MockEmail
 
+from ..models.sale_order import RECORDED_BY_CALLER
 from ..wizard.mail_compose_message import BRANDED_LAYOUT
 from .common import AutoInvoiceCommon
 
@@ -117,6 +118,21 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
         body = self.assertOneDesign(self._customer_mail(self.customer), order, "order")
         money = self._money(order.auto_invoice_id)
         self.assertIn(f"A deposit invoice of {money} (30%) follows in a separate email.", re.sub(r"[ \n]+", " ", body))
+
+    def test_confirmation_of_an_order_signed_before_the_addon_is_not_lost(self):
+        # Signed with no acceptance recorded (before the addon was installed), confirmed now: its confirmation waits
+        # for a certificate that no acceptance will render; the certificates' cron sends it without one.
+        order = self._create_quotation(require_payment=True)
+        order.sudo().with_context(**{RECORDED_BY_CALLER: True}).write(
+            {"signature": self.signature, "signed_by": "Ada Lovelace"}
+        )
+        self.assertFalse(order.sudo().acceptance_ids)
+        with self.mock_mail_gateway():
+            order.with_context(send_email=True).action_confirm()
+            self.env["sale.order"]._auto_invoice_send_unclaimed_confirmations()  # what the cron does first
+        mail = self._customer_mail(self.customer)
+        self.assertIn(f"Your order {order.name} is confirmed", mail.body_html)
+        self.assertFalse(order.auto_invoice_confirmation_template_id, "sent once")
 
     def test_confirmation_without_signature_keeps_odoos_template(self):
         order = self._create_quotation(require_signature=False)
