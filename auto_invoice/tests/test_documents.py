@@ -36,63 +36,28 @@ def wkhtmltopdf_engine(path):
         yield info
 
 
-def first_ink(pdf, page=1):
-    """Where the first non-white pixel row of `page` is, as a fraction of the page's height (pdftoppm)."""
+def inked_rows(pdf, page=1, dpi=40):
+    """For each pixel row of `page`, rasterised by pdftoppm at `dpi`, whether it holds any non-white pixel."""
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder, "document.pdf")
         source.write_bytes(pdf)
-        subprocess.run(
-            [
-                "pdftoppm",
-                "-r",
-                "40",
-                "-gray",
-                "-f",
-                str(page),
-                "-l",
-                str(page),
-                "-singlefile",
-                "-png",
-                source,
-                Path(folder, "page"),
-            ],
-            check=True,
-        )
+        command = ["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page), "-l", str(page), "-singlefile", "-png"]
+        subprocess.run([*command, source, Path(folder, "page")], check=True)
         image = Image.open(Path(folder, "page.png")).convert("L")
     width, height = image.size
     pixels = image.load()
-    for row in range(height):
-        if any(pixels[column, row] < 200 for column in range(width)):
-            return row / height
-    return 1.0
+    return [any(pixels[column, row] < 200 for column in range(width)) for row in range(height)]
+
+
+def first_ink(pdf, page=1):
+    """Where the first non-white pixel row of `page` is, as a fraction of the page's height (pdftoppm)."""
+    inked = inked_rows(pdf, page)
+    return inked.index(True) / len(inked) if True in inked else 1.0
 
 
 def gap_under_header(pdf, dpi=40):
     """The blank height (cm) between the header band at the top of page 1 and the first ink below it (pdftoppm)."""
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder, "document.pdf")
-        source.write_bytes(pdf)
-        subprocess.run(
-            [
-                "pdftoppm",
-                "-r",
-                str(dpi),
-                "-gray",
-                "-f",
-                "1",
-                "-l",
-                "1",
-                "-singlefile",
-                "-png",
-                source,
-                Path(folder, "p"),
-            ],
-            check=True,
-        )
-        image = Image.open(Path(folder, "p.png")).convert("L")
-    width, height = image.size
-    pixels = image.load()
-    inked = [any(pixels[column, row] < 200 for column in range(width)) for row in range(height)]
+    inked = inked_rows(pdf, dpi=dpi)
     band_start = inked.index(True)
     band_end = inked.index(False, band_start)
     next_ink = inked.index(True, band_end)
