@@ -1,5 +1,9 @@
+import logging
+
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleOrder(models.Model):
@@ -77,8 +81,18 @@ class SaleOrder(models.Model):
         for order in self.sudo().filtered("auto_invoice_confirmation_template_id"):
             template = order.auto_invoice_confirmation_template_id
             order.auto_invoice_confirmation_template_id = False
-            if order.state == "sale":
-                order._auto_invoice_send_confirmation(template)
+            if order.state != "sale":
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    order._auto_invoice_send_confirmation(template)
+            except Exception as error:  # a broken template of another module: the salesperson reads why, once
+                _logger.warning("Confirmation email of %s not sent: %s", order.name, error, exc_info=True)
+                order.message_post(
+                    body=self.env._("The confirmation email could not be sent: %(error)s", error=error),
+                    author_id=self.env.ref("base.partner_root").id,
+                    subtype_xmlid="mail.mt_note",
+                )
 
     @api.model
     def _auto_invoice_send_unclaimed_confirmations(self):

@@ -1,9 +1,11 @@
 import importlib.util
 import re
 from pathlib import Path
+from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import format_amount
+from odoo.tools import format_amount, mute_logger
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -133,6 +135,20 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
         mail = self._customer_mail(self.customer)
         self.assertIn(f"Your order {order.name} is confirmed", mail.body_html)
         self.assertFalse(order.auto_invoice_confirmation_template_id, "sent once")
+
+    def test_confirmation_that_fails_to_render_keeps_the_certificate_and_says_why(self):
+        order = self._create_quotation()
+        self._sign_in_backend(order)
+        template = order.auto_invoice_confirmation_template_id
+        with (
+            patch.object(type(template), "_generate_template", side_effect=UserError("broken template")),
+            mute_logger("odoo.addons.auto_invoice.models.sale_order_confirmation"),
+            self.mock_mail_gateway(),
+        ):
+            self.assertTrue(order.acceptance_ids._attach_certificate())
+        self.assertTrue(order.acceptance_ids.certificate_id, "the certificate is kept")
+        self.assertFalse(self._new_mails.filtered(lambda mail: self.customer in mail.recipient_ids))
+        self.assertIn("could not be sent: broken template", " ".join(order.message_ids.mapped("body")))
 
     def test_confirmation_without_signature_keeps_odoos_template(self):
         order = self._create_quotation(require_signature=False)
