@@ -1,7 +1,7 @@
 {
     "name": "Invoice on Signature",
     "summary": "Create the invoice the moment a customer e-signs a quotation, ready to review and send",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.6.0",
     "category": "Sales/Sales",
     "website": "https://github.com/auto-invoice/auto_invoice",
     "author": "auto_invoice contributors",
@@ -23,6 +23,9 @@
         "views/sale_order_template_views.xml",
         "views/account_move_views.xml",
         "views/sale_portal_templates.xml",
+        # The company's seal and the public verification page
+        "wizard/auto_invoice_seal_upload_views.xml",
+        "views/verification_templates.xml",
         # Unsigned quotations: reminders, offline acceptance, follow-up
         "data/sign_reminder_data.xml",
         "data/mail_template_reminder.xml",

@@ -96,6 +96,14 @@ if [[ $("$VENV/bin/python" -m pip show odoo-addon-queue-job 2>/dev/null | sed -n
   "$VENV/bin/python" -m pip install -q --no-warn-conflicts -c "$ODOO_SRC/requirements.txt" requests openupgradelib cssselect
 fi
 
+# 6c. The company seal's crypto stack, over Odoo's older pins that 6 and 6b install: requirements-seal.txt says why.
+seal_want=$(grep -v '^#' "$ROOT/requirements-seal.txt" | sort -f | tr '\n' ' ')
+seal_have=$("$VENV/bin/python" -m pip freeze 2>/dev/null | grep -iE '^(cryptography|pyopenssl|urllib3)==' | sort -f | tr '\n' ' ')
+if [[ ${seal_have,,} != "${seal_want,,}" ]]; then
+  echo "setup: installing the seal's crypto stack into $VENV: $seal_want"
+  "$VENV/bin/python" -m pip install -q --no-warn-conflicts -r "$ROOT/requirements-seal.txt"
+fi
+
 # 7. PostgreSQL up, and a role Odoo may use (Odoo refuses to run as postgres).
 if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
   if ((EUID == 0)) && [[ -d /etc/postgresql ]]; then

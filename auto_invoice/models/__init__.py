@@ -1,4 +1,6 @@
 from . import auto_invoice_policy_mixin
+from . import auto_invoice_seal
+from . import auto_invoice_verification_check
 from . import account_move
 from . import account_move_send
 from . import ir_actions_report
@@ -13,6 +15,7 @@ from . import sale_order_policy
 from . import sale_order_reminder
 from . import sale_order_acceptance
 from . import sale_order_acceptance_invoice
+from . import sale_order_acceptance_seal
 from . import sale_order_line
 from . import sale_order_signed_content
 from . import sale_order_signed_billing

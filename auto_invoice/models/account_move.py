@@ -1,8 +1,10 @@
+import hashlib
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, float_repr, format_amount, formatLang
+from odoo.tools import float_compare, float_repr, format_amount, format_date, formatLang
 
 from .sale_order import ACCEPTANCE_READERS
 
@@ -45,6 +47,14 @@ class AccountMove(models.Model):
         compute_sudo=True,
         groups=ACCEPTANCE_READERS,
         help="The quotation and acceptance this invoice comes from, for the reviewer, in one sentence.",
+    )
+
+    auto_invoice_pdf_sha256 = fields.Char(
+        string="Sealed PDF SHA-256",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The SHA-256 of the invoice's PDF as the company sealed it: the public verification page recognises it.",
     )
 
     # At most one live (not cancelled) automatic invoice per acceptance, whatever process inserts it.
@@ -487,3 +497,45 @@ class AccountMove(models.Model):
         for placeholder, value in values.items():
             text = text.replace(placeholder, Markup("<strong>%s</strong>") % value)
         return text
+
+    # === The company's seal === #
+
+    def _auto_invoice_seals_pdf(self):
+        """Whether the company seals this invoice's PDF: a customer invoice or credit note of a signed quotation."""
+        self.ensure_one()
+        move = self.sudo()
+        return bool(
+            move.company_id.auto_invoice_seal_invoices
+            and move.is_sale_document()
+            and (move.auto_invoice_acceptance_id or move.line_ids.sale_line_ids.order_id.auto_invoice_acceptance_id)
+        )
+
+    def _auto_invoice_seal_pdf(self, pdf):
+        """`pdf`, the invoice's PDF about to be kept and sent, sealed and its SHA-256 kept; unsealed when the seal
+        cannot sign, and the salesperson's activity says why (as for the signed documents)."""
+        self.ensure_one()
+        sealed, problem = self.company_id._auto_invoice_seal_pdf(pdf)
+        if problem:
+            acceptance = (
+                self.sudo().auto_invoice_acceptance_id
+                or (self.sudo().line_ids.sale_line_ids.order_id.auto_invoice_acceptance_id[:1])
+            )
+            acceptance._warn_unsealed(problem)
+            return pdf
+        self.sudo().auto_invoice_pdf_sha256 = hashlib.sha256(sealed).hexdigest()
+        return sealed
+
+    @api.model
+    def _auto_invoice_verify_file(self, sha256):
+        """What the verification page says of the file whose SHA-256 is `sha256`, if it is an invoice we sealed."""
+        invoice = self.sudo().search([("auto_invoice_pdf_sha256", "=", sha256)], limit=1)
+        if not invoice:
+            return None
+        return self.env._(
+            "This is the invoice %(invoice)s that %(company)s issued to %(customer)s on %(date)s; it has not been "
+            "changed.",
+            invoice=invoice.name,
+            company=invoice.company_id.name,
+            customer=invoice.commercial_partner_id.name,
+            date=format_date(self.env, invoice.invoice_date, date_format="d MMMM y"),
+        )

@@ -16,3 +16,13 @@ class AccountMoveSend(models.AbstractModel):
     @api.model
     def _get_mail_layout(self):
         return self.env.context.get("auto_invoice_mail_layout") or super()._get_mail_layout()
+
+    @api.model
+    def _link_invoice_documents(self, invoices_data):
+        # The last moment before the PDF is kept (and then sent): every other module has changed it already (an
+        # e-invoice embedded in it, for one); once sealed, a change would break the seal.
+        for invoice, invoice_data in invoices_data.items():
+            values = invoice_data.get("pdf_attachment_values")
+            if values and values.get("raw") and invoice._auto_invoice_seals_pdf():
+                values["raw"] = invoice._auto_invoice_seal_pdf(values["raw"])
+        return super()._link_invoice_documents(invoices_data)

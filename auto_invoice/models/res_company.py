@@ -216,3 +216,85 @@ class ResCompany(models.Model):
                 "{order} you signed."
             )
         return Markup('<p style="margin: 0;">%s</p>') % default
+
+    # === The company's seal === #
+
+    auto_invoice_seal = fields.Boolean(
+        string="Seal Signed Documents",
+        help="Sign the signed quotation and the certificate of acceptance with the company's certificate: any PDF "
+        "reader then says who issued them and that they have not been changed since.",
+    )
+    auto_invoice_seal_invoices = fields.Boolean(
+        string="Seal Invoices",
+        help="Also sign the PDF of every invoice created at a signature when it is sent.",
+    )
+    auto_invoice_seal_description = fields.Char(
+        string="Seal Certificate",
+        compute="_compute_auto_invoice_seal_description",
+        help="The certificate the company seals with: its subject, whether it is self-signed, and its validity.",
+    )
+
+    def _compute_auto_invoice_seal_description(self):
+        for company in self:
+            seal = company._auto_invoice_seal_sudo()
+            if not seal:
+                company.auto_invoice_seal_description = self.env._("No certificate yet")
+                continue
+            values = {
+                "subject": seal.subject,
+                "start": fields.Date.to_string(seal.valid_from.date()),
+                "end": fields.Date.to_string(seal.valid_until.date()),
+            }
+            if seal._is_expired():
+                text = self.env._("%(subject)s: expired on %(end)s", **values)
+            elif seal.self_signed:
+                text = self.env._("%(subject)s, self-signed: valid from %(start)s to %(end)s", **values)
+            else:
+                text = self.env._("%(subject)s: valid from %(start)s to %(end)s", **values)
+            company.auto_invoice_seal_description = text
+
+    def _auto_invoice_seal_sudo(self):
+        """The company's seal, in sudo (no user reads it: see auto_invoice.seal)."""
+        self.ensure_one()
+        return self.env["auto_invoice.seal"].sudo().search([("company_id", "=", self.id)], limit=1)
+
+    def _auto_invoice_set_seal(self, values):
+        """Replace the company's seal by one of `values` (auto_invoice.seal._values_from_*); administrators only."""
+        self.ensure_one()
+        self.env["auto_invoice.seal"]._check_manager()
+        self._auto_invoice_seal_sudo().unlink()
+        seal = self.env["auto_invoice.seal"].sudo().create({**values, "company_id": self.id})
+        self.auto_invoice_seal = True
+        return seal
+
+    def _auto_invoice_generate_seal(self):
+        """A self-signed certificate for the company, which then seals its documents."""
+        self.ensure_one()
+        self.env["auto_invoice.seal"]._check_manager()
+        return self._auto_invoice_set_seal(self.env["auto_invoice.seal"]._self_signed_values(self))
+
+    def _auto_invoice_seal_pdf(self, pdf):
+        """`pdf` sealed by the company: (sealed bytes, None), or (None, why it is not) for a person to read.
+
+        Never raises: a document the seal cannot sign goes out unsealed."""
+        self.ensure_one()
+        seal = self._auto_invoice_seal_sudo()
+        if not seal:
+            return None, self.env._(
+                "%(company)s has no certificate to seal its documents: upload one or generate one in Settings.",
+                company=self.name,
+            )
+        if seal._is_expired():
+            return None, self.env._(
+                "The certificate that seals the documents of %(company)s expired on %(date)s: upload a valid one in "
+                "Settings.",
+                company=self.name,
+                date=fields.Date.to_string(seal.valid_until.date()),
+            )
+        sealed = seal._seal(pdf)
+        if not sealed:
+            return None, self.env._(
+                "This server could not seal the document (Odoo's PDF signer needs cryptography 41.0.7 or later): see "
+                "the server's log."
+            )
+        return sealed, None

@@ -16,6 +16,22 @@ class ResConfigSettings(models.TransientModel):
     sign_reminder_interval_days = fields.Integer(related="company_id.sign_reminder_interval_days", readonly=False)
     sign_reminder_max_count = fields.Integer(related="company_id.sign_reminder_max_count", readonly=False)
 
+    # The company's seal
+    auto_invoice_seal = fields.Boolean(related="company_id.auto_invoice_seal", readonly=False)
+    auto_invoice_seal_invoices = fields.Boolean(related="company_id.auto_invoice_seal_invoices", readonly=False)
+    auto_invoice_seal_description = fields.Char(related="company_id.auto_invoice_seal_description")
+
+    def action_auto_invoice_generate_seal(self):
+        """A self-signed certificate for the company, replacing its current one."""
+        self.ensure_one()
+        self.company_id._auto_invoice_generate_seal()
+        return {"type": "ir.actions.client", "tag": "reload"}
+
+    def action_auto_invoice_upload_seal(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id("auto_invoice.auto_invoice_seal_upload_action")
+        return {**action, "context": {"default_company_id": self.company_id.id}}
+
     # === Branded invoice and emails === #
 
     auto_invoice_report_design = fields.Selection(

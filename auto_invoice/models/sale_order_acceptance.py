@@ -14,7 +14,7 @@ _logger = logging.getLogger(__name__)
 
 # What the system may still change once an acceptance exists: its outcome and the certificate rendered from it.
 # Everything else is evidence.
-MUTABLE_FIELDS = {"state", "error", "certificate_id"}
+MUTABLE_FIELDS = {"state", "error", "certificate_id", "certificate_sha256"}
 # The signed quotation's PDF and its hash: written once, when it is rendered (later than the signature in the queue
 # addon's background mode), never replaced.
 DOCUMENT_FIELDS = {"document_id", "document_sha256"}
@@ -303,7 +303,8 @@ class SaleOrderAcceptance(models.Model):
 
     def _attach_signed_document(self, document=None):
         """Keep the PDF of the quotation as signed, and its SHA-256: the hash is over the very bytes stored (and sent),
-        whenever they are rendered. Once: an acceptance that has its document keeps it.
+        whenever they are rendered, sealed when the company seals its documents. Once: an acceptance that has its
+        document keeps it.
 
         :param bytes document: the PDF the caller rendered already (Odoo's signing route has); else rendered now
         :return: the attachment
@@ -312,7 +313,9 @@ class SaleOrderAcceptance(models.Model):
         acceptance = self.sudo()
         if acceptance.document_id:
             return acceptance.document_id
-        document = document or acceptance.order_id._auto_invoice_render_quotation_pdf()
+        rendered = document or acceptance.order_id._auto_invoice_render_quotation_pdf()
+        document = acceptance._seal_document(rendered)
+        acceptance._replace_order_copies(rendered, document)
         attachment = (
             self.env["ir.attachment"]
             .sudo()
@@ -378,6 +381,7 @@ class SaleOrderAcceptance(models.Model):
                     .sudo()
                     ._render_qweb_pdf("auto_invoice.action_report_acceptance_certificate", acceptance.ids)[0]
                 )
+                pdf = acceptance._seal_document(pdf)
                 certificate = (
                     self.env["ir.attachment"]
                     .sudo()
@@ -391,7 +395,7 @@ class SaleOrderAcceptance(models.Model):
                         }
                     )
                 )
-                acceptance.certificate_id = certificate
+                acceptance.write({"certificate_id": certificate.id, "certificate_sha256": self._sha256(pdf)})
                 acceptance._post_certificate(certificate)
         except Exception as error:  # the acceptance stands without its printed copy; the next run tries again
             _logger.warning("Certificate of acceptance %s not rendered: %s", acceptance.name, error, exc_info=True)

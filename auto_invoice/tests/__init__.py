@@ -23,3 +23,4 @@ from . import test_i18n
 from . import test_access_matrix
 from . import test_access_rules
 from . import test_invoice_additions
+from . import test_seal

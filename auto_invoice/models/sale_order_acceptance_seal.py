@@ -1,0 +1,171 @@
+import base64
+import hashlib
+import secrets
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.tools.image import image_data_uri
+from odoo.tools.misc import format_date
+
+# The verification reference printed on the certificate: 20 characters of Crockford's base32 (no I, L, O or U to
+# misread), in groups of four: 100 random bits, not derived from anything a visitor knows.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 20
+# What a person may type for a character of the alphabet
+REFERENCE_READINGS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_verification_reference():
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _index in range(REFERENCE_LENGTH))
+    return "-".join(code[index : index + 4] for index in range(0, REFERENCE_LENGTH, 4))
+
+
+def normalize_verification_reference(text):
+    """The reference `text` stands for, as stored ("K7QM-3XPA-…"), or None: typed in any case, with or without
+    dashes or spaces, O for 0 and I or L for 1."""
+    if not isinstance(text, str) or len(text) > 64:
+        return None
+    code = "".join(char for char in text.upper().translate(REFERENCE_READINGS) if char.isalnum())
+    if len(code) != REFERENCE_LENGTH or any(char not in REFERENCE_ALPHABET for char in code):
+        return None
+    return "-".join(code[index : index + 4] for index in range(0, REFERENCE_LENGTH, 4))
+
+
+class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-classes-inherited
+    """The company's seal on the acceptance's documents, and what the public verification page says of them."""
+
+    _inherit = "sale.order.acceptance"
+
+    verification_ref = fields.Char(
+        string="Verification Reference",
+        readonly=True,
+        copy=False,
+        index=True,
+        default=lambda self: new_verification_reference(),
+        help="Printed on the certificate: anyone checks the acceptance with it on the public verification page.",
+    )
+    certificate_sha256 = fields.Char(string="Certificate SHA-256", readonly=True, copy=False)
+
+    _verification_ref_unique = models.UniqueIndex("(verification_ref)")
+
+    # === The seal === #
+
+    def _seal_document(self, pdf):
+        """`pdf` sealed by the company when it seals its documents; else, or when the seal cannot sign (no certificate,
+        an expired one), `pdf` itself: the salesperson gets an activity saying why, and the document goes out."""
+        self.ensure_one()
+        company = self.sudo().company_id
+        if not company.auto_invoice_seal:
+            return pdf
+        sealed, problem = company._auto_invoice_seal_pdf(pdf)
+        if problem:
+            self._warn_unsealed(problem)
+            return pdf
+        return sealed
+
+    def _warn_unsealed(self, problem):
+        """Once per acceptance: the salesperson reads on the order that its documents went out unsealed, and why."""
+        order = self.sudo().order_id
+        summary = self.env._("Documents sent unsealed")
+        if order.activity_ids.filtered(lambda activity: activity.summary == summary):
+            return
+        responsible = order._auto_invoice_responsible()
+        self._schedule_for_salesperson(
+            order,
+            activity_type_id=self.env.ref("mail.mail_activity_data_todo").id,
+            summary=summary,
+            note=self.env._(
+                "The documents of acceptance %(reference)s were not sealed: %(problem)s",
+                reference=self.sudo().name,
+                problem=problem,
+            ),
+            user_id=responsible.id or self.env.ref("base.user_admin").id,
+        )
+
+    def _replace_order_copies(self, document, sealed):
+        """The copies of `document` that Odoo posted on the order when it was signed become the sealed file: the bytes
+        stored, emailed and downloaded are those whose SHA-256 the acceptance keeps."""
+        if sealed == document:
+            return
+        order = self.sudo().order_id
+        copies = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", order._name),
+                    ("res_id", "=", order.id),
+                    ("checksum", "=", hashlib.sha1(document).hexdigest()),  # noqa: S324 - Odoo's checksum is SHA-1
+                ]
+            )
+        )
+        copies.write({"raw": sealed})
+
+    # === The verification page === #
+
+    @api.model
+    def _verify_file(self, data):
+        """What the verification page says of the file `data`: the sentence naming the document it is, or None for a
+        file we did not issue (or changed since)."""
+        sha256 = self._sha256(data)
+        acceptance = self.sudo().search(
+            ["|", ("document_sha256", "=", sha256), ("certificate_sha256", "=", sha256), ("state", "!=", "void")],
+            limit=1,
+        )
+        if acceptance:
+            facts = acceptance._verification_facts()
+            if acceptance.certificate_sha256 == sha256:
+                return self.env._(
+                    "This is the certificate of acceptance %(reference)s: the quotation %(order)s that %(signer)s "
+                    "accepted for %(customer)s on %(date)s, issued by %(company)s; it has not been changed.",
+                    reference=acceptance.name,
+                    **facts,
+                )
+            return self.env._(
+                "This is the quotation %(order)s that %(signer)s accepted for %(customer)s on %(date)s, issued by "
+                "%(company)s; it has not been changed.",
+                **facts,
+            )
+        return self.env["account.move"]._auto_invoice_verify_file(sha256)
+
+    @api.model
+    def _verify_reference(self, text):
+        """What the verification page says of the reference `text` printed on a certificate, or None."""
+        reference = normalize_verification_reference(text)
+        acceptance = reference and self.sudo().search([("verification_ref", "=", reference)], limit=1)
+        if not acceptance:
+            return None
+        return self.env._(
+            "This reference is that of the quotation %(order)s that %(signer)s accepted for %(customer)s on "
+            "%(date)s, issued by %(company)s.",
+            **acceptance._verification_facts(),
+        )
+
+    def _verification_facts(self):
+        """What the certificate itself says of this acceptance, in the environment's language."""
+        self.ensure_one()
+        acceptance = self.sudo()
+        return {
+            "order": acceptance.order_id.name,
+            "signer": acceptance.signer_name,
+            "customer": acceptance.partner_id.commercial_partner_id.name,
+            "date": acceptance._verification_date(acceptance.accepted_on or acceptance.signed_on),
+            "company": acceptance.company_id.name,
+        }
+
+    def _verification_date(self, value):
+        """The date of a UTC datetime at the customer's time zone, as the certificate prints it, spelled out."""
+        partner = self.sudo().partner_id
+        tz = pytz.timezone(partner.tz or partner.commercial_partner_id.tz or "UTC")
+        return format_date(self.env, pytz.utc.localize(value).astimezone(tz).date(), date_format="d MMMM y")
+
+    def _verification_url(self):
+        """The page that checks this acceptance's documents, its reference in the address."""
+        self.ensure_one()
+        return f"{self.sudo().order_id.get_base_url()}/verify/{self.sudo().verification_ref}"
+
+    def _verification_qr_data_uri(self):
+        """The verification address as a QR code, embedded in the certificate (no request to the server)."""
+        barcode = self.env["ir.actions.report"].barcode("QR", self._verification_url(), width=240, height=240)
+        return image_data_uri(base64.b64encode(barcode))
