@@ -29,7 +29,7 @@ import requests
 import odoo_client
 from odoo_client import OdooClient, OdooError, add_server_arguments, signature_png
 from race import race
-from seed import SIGNER, check_sales_journal, create_sent_quotations, seed
+from seed import SIGNER, check_sales_journal, create_sent_quotations, seal_documents, seed
 
 ODOO, AUTO, OFF, BACKGROUND = "odoo", "auto_invoice", "feature_off", "background"
 KINDS = (ODOO, AUTO, OFF, BACKGROUND)
@@ -101,6 +101,8 @@ class Bench:
             server.client.authenticate(self.login, self.password)
             server.data = seed(server.client)
             check_sales_journal(server.client)
+            if kind != ODOO:  # auto_invoice's company seals its signed documents, as a business that opts in does
+                seal_documents(server.client, server.data.company_id)
             self.say(f"{kind}: company, customer and products set up (company id {server.data.company_id})")
 
     def server(self, kind):
@@ -375,7 +377,10 @@ def report(samples, rss_growth, rss_ranges):
     )
     (f_sign, f_sign_ms), (b_sign, b_sign_ms) = (stats([s["sign"] for s in samples[kind]]) for kind in (OFF, BACKGROUND))
     f_q, b_q = (statistics.median(s["sign_queries"] for s in samples[kind]) for kind in (OFF, BACKGROUND))
-    print(f"signing request, Invoice on Signature off (addon installed): {f_sign}, {f_q:.0f} queries")
+    print(
+        f"signing request, Invoice on Signature off (addon installed, documents sealed): {f_sign}, {f_q:.0f} queries; "
+        f"against Odoo's own signing request {f_sign_ms / o_sign_ms:.2f}"
+    )
     print(
         f"signing request, background mode: {b_sign}, {b_q:.0f} queries; against the feature off "
         f"{b_sign_ms / f_sign_ms:.2f}, against Odoo's own signing request {b_sign_ms / o_sign_ms:.2f}"
@@ -385,6 +390,7 @@ def report(samples, rss_growth, rss_ranges):
         "sync_query_ratio": a_q / (o_q + o_inv_q),
         "async_latency_ratio": b_sign_ms / f_sign_ms,
         "sign_latency_vs_odoo": b_sign_ms / o_sign_ms,
+        "sealed_sign_vs_odoo": f_sign_ms / o_sign_ms,
     }
 
 

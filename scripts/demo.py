@@ -11,9 +11,12 @@ Run by scripts/demo.sh (fresh database, real server, SMTP sink); prints one line
 
 import argparse
 import base64
+import html
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timedelta
@@ -22,7 +25,7 @@ from pathlib import Path
 import requests
 
 from odoo_client import MailSink, OdooClient, OdooError, add_server_arguments, signature_png
-from seed import brand, seed
+from seed import brand, seal_documents, seed
 from seed_ro import COMPANY_VAT, CUSTOMER_VAT, brand_ro, seed_ro
 
 UBL = {
@@ -82,6 +85,7 @@ class Demo:
                 f"{COMPANY_VAT}, a trusted IBAN, an ANAF token that only the SPV stand-in sees; the salesperson "
                 f"works in Romanian)"
             )
+        seal = seal_documents(self.client, self.data.company_id)
         customer = f"'{names.customer}', its contact person '{names.signer}' <{names.customer_email}>"
         if self.country == "ro":
             customer += f" (CUI {CUSTOMER_VAT}, Cluj-Napoca, reads Romanian, receives CIUS-RO e-Facturas)"
@@ -90,7 +94,8 @@ class Demo:
             f"'{names.salesperson}' <{names.salesperson_email}> (a Sales user of their own); customer "
             f"{customer}; products '{names.service}' (service, invoiced on "
             f"order) and '{names.goods}' (consumable, invoiced on delivery); branded design selected, with the "
-            "demo's own logo and a bank account"
+            f"demo's own logo and a bank account; the company seals its signed documents and invoices with a "
+            f"certificate generated in Settings ({seal})"
         )
 
     def amount(self, value):
@@ -207,6 +212,25 @@ class Demo:
             f"d2. acceptance {acceptance['name']}: the signed quotation (SHA-256 "
             f"{acceptance['document_sha256'][:12]}…) and its certificate saved as {' and '.join(saved)}"
         )
+        for file_name in ("signed_quotation.pdf", "certificate.pdf"):
+            content = (self.out / file_name).read_bytes()
+            verdict = seal_verdict(content)
+            if "Signature is Valid." not in verdict or "Total document signed" not in verdict:
+                raise OdooError(f"{file_name} is not sealed as a whole: pdfsig says {verdict}")
+            self.log(f"d3. pdfsig {file_name}: {verdict}; one byte changed: {seal_verdict(changed(content))}")
+            self.log(f"d4. {self.client.url}/verify with {file_name}: {self.verify(content)}")
+        self.log(f"d4. the same page with a changed copy: {self.verify(changed(content))}")
+
+    def verify(self, content):
+        """The public verification page's verdict on a file, as an anonymous visitor posts it."""
+        response = requests.post(
+            f"{self.client.url}/verify", files={"document": ("document.pdf", content, "application/pdf")}, timeout=60
+        )
+        match = re.search(r'name="auto_invoice_verdict"[^>]*>(.*?)</div>', response.text, re.S)
+        if not match:
+            raise OdooError(f"the verification page gave no verdict (HTTP {response.status_code})")
+        said = re.sub(r'<span[^>]*aria-hidden="true"[^>]*>.*?</span>', "", match.group(1))  # the mark, not said
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.unescape(said))).strip()
 
     def run_cron(self, xmlid, module="auto_invoice"):
         cron = self.rpc(
@@ -281,6 +305,8 @@ class Demo:
             f"its text layer, read by pdftotext, has '{self.names.company}', '{name}' and '{total}'); "
             f"the email carries {attached[0].get_filename()}, checked too"
         )
+        emailed = attached[0].get_content()
+        self.log(f"g2. pdfsig {attached[0].get_filename()} (emailed): {seal_verdict(emailed)}; {self.verify(emailed)}")
         return attached[0].get_filename()
 
     # --- e-Factura (--country ro) ---------------------------------------------------------------------------------
@@ -406,6 +432,24 @@ def check_pdf(data, what, needles):
     missing = [needle for needle in needles if needle not in text]
     if missing:
         raise OdooError(f"{what}: {missing} not found in the PDF's text layer (pdftotext)")
+
+
+def seal_verdict(data):
+    """What poppler's pdfsig says of the PDF's seal, as a PDF reader does: its validation, its coverage, its signer."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(data)
+        file.flush()
+        out = subprocess.run(["pdfsig", file.name], capture_output=True, text=True, check=False).stdout
+    lines = [line.strip(" -") for line in out.splitlines()]
+    wanted = ("Signature Validation:", "Total document signed", "Signer Certificate Common Name:")
+    said = [line for line in lines if line.startswith(wanted)]
+    return "; ".join(said) or "not sealed"
+
+
+def changed(data):
+    """A copy of the PDF with one letter of its producer's name changed."""
+    index = data.index(b"/Producer (") + len(b"/Producer (")
+    return data[:index] + (b"X" if data[index : index + 1] != b"X" else b"Y") + data[index + 1 :]
 
 
 def pdf_text(data):

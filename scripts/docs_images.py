@@ -5,8 +5,9 @@ After scripts/demo.py has run on the server (branded design selected, quotation 
 unsigned quotation reminded): the signed quotation, the certificate of acceptance and the invoice the demo saved; a
 deposit invoice and the final invoice after it; a posted invoice of 55 lines in euros (long), all rendered by the
 server's wkhtmltopdf and rasterised by pdftoppm; the four emails (quotation, reminder, signature confirmation,
-invoice) as the SMTP sink received them, and the portal page before and after signing, screenshot by headless
-Chromium. Each PDF's text layer is checked with pdftotext first: the images show real renders, never a mock-up.
+invoice) as the SMTP sink received them, the portal page before and after signing, and the public verification page
+given the sealed certificate and a changed copy of it, screenshot by headless Chromium. Each PDF's text layer is
+checked with pdftotext first: the images show real renders, never a mock-up.
 """
 
 import argparse
@@ -17,9 +18,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+import requests
 from PIL import Image
 
-from demo import check_pdf
+from demo import changed, check_pdf
 from odoo_client import OdooClient, OdooError, add_server_arguments, signature_png
 from seed import COMPANY, CUSTOMER, SIGNER
 
@@ -153,6 +155,18 @@ def email_to_png(eml, target, chromium):
         screenshot(chromium, page.as_uri(), target, "760,660")
 
 
+def verification_to_png(url, pdf, target, chromium):
+    """The public verification page's answer to a visitor who drops `pdf`: the server's HTML for that POST, drawn by
+    headless Chromium (its style sheets fetched from the server)."""
+    response = requests.post(f"{url}/verify", files={"document": ("document.pdf", pdf, "application/pdf")}, timeout=60)
+    if 'name="auto_invoice_verdict"' not in response.text:
+        raise OdooError(f"the verification page gave no verdict (HTTP {response.status_code})")
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder, "verify.html")
+        page.write_text(response.text.replace("<head>", f'<head><base href="{url}/"/>', 1))
+        screenshot(chromium, page.as_uri(), target, "1100,760", "--virtual-time-budget=8000")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_server_arguments(parser)
@@ -202,6 +216,9 @@ def main():
             if not order_ids:
                 raise OdooError(f"no order for {name}")
             page_to_png(client.portal_url("sale.order", order_ids[0]), args.out / f"{name}.png", args.chromium)
+        certificate = (args.demo_out / "certificate.pdf").read_bytes()
+        for name, pdf in (("verify_genuine", certificate), ("verify_changed", changed(certificate))):
+            verification_to_png(args.url, pdf, args.out / f"{name}.png", args.chromium)
         side_by_side(
             [args.out / "quotation.png", args.out / "invoice_short.png", args.out / "email_invoice.png"],
             args.out / "handover.png",

@@ -192,6 +192,19 @@ def brand(client, company_id):
     apply_design(client, company_id, demo_logo(), TEXTS)
 
 
+def seal_documents(client, company_id, invoices=True):
+    """The company seals its signed documents (and its invoices) with a self-signed certificate, generated as
+    Settings > Sales > Seal Signed Documents does."""
+    client.rpc(
+        "res.company", "write", [company_id], {"auto_invoice_seal": True, "auto_invoice_seal_invoices": invoices}
+    )
+    settings = client.rpc("res.config.settings", "create", {})
+    client.rpc("res.config.settings", "action_auto_invoice_generate_seal", [settings])
+    return client.read_one("res.company", company_id, ["auto_invoice_seal_description"])[
+        "auto_invoice_seal_description"
+    ]
+
+
 def apply_design(client, company_id, logo, texts, lang=None):
     """auto_invoice's branded design, the logo and colours, and the invoice texts (in `lang`: they are translated)."""
     values = {"logo": logo, "auto_invoice_report_design": "auto_invoice", "primary_color": PRIMARY}

@@ -80,7 +80,9 @@ class AutoInvoiceSeal(models.Model):
         try:
             key, certificate, _chain = pkcs12.load_key_and_certificates(data, (password or "").encode() or None)
         except ValueError:
-            raise UserError(self.env._("The password does not open this certificate: check it and try again.")) from None
+            raise UserError(
+                self.env._("The password does not open this certificate: check it and try again.")
+            ) from None
         if key is None:
             raise UserError(
                 self.env._("This file holds the certificate without its private key: export it with its private key.")

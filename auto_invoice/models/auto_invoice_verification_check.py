@@ -24,9 +24,7 @@ class AutoInvoiceVerificationCheck(models.Model):
         """Whether `ip_address` may check one more document now; the check is counted when it may."""
         limit = int(self.env["ir.config_parameter"].sudo().get_param(RATE_LIMIT_PARAM, RATE_LIMIT))
         since = fields.Datetime.now() - RATE_WINDOW
-        checks = self.sudo().search_count(
-            [("ip_address", "=", ip_address), ("checked_at", ">=", since)], limit=limit
-        )
+        checks = self.sudo().search_count([("ip_address", "=", ip_address), ("checked_at", ">=", since)], limit=limit)
         if checks >= limit:
             return False
         self.sudo().create({"ip_address": ip_address})

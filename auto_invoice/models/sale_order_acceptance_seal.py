@@ -83,6 +83,30 @@ class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-cla
             user_id=responsible.id or self.env.ref("base.user_admin").id,
         )
 
+    def _seal_statement(self):
+        """What the certificate says of the seal it is about to get: by whom, self-signed or not, the fingerprint a
+        reader compares with the one their PDF reader shows; "" when the company does not seal (or cannot)."""
+        self.ensure_one()
+        company = self.sudo().company_id
+        seal = company.auto_invoice_seal and company._auto_invoice_seal_sudo()
+        if not seal or seal._is_expired():
+            return ""
+        if seal.self_signed:
+            return self.env._(
+                "This file is sealed by %(company)s with its self-signed certificate (SHA-256 fingerprint "
+                "%(fingerprint)s): a PDF reader shows it as signed, by a signer it does not know.",
+                company=company.name,
+                fingerprint=seal.fingerprint,
+            )
+        return self.env._(
+            "This file is sealed by %(company)s with its certificate %(subject)s, issued by %(issuer)s (SHA-256 "
+            "fingerprint %(fingerprint)s).",
+            company=company.name,
+            subject=seal.subject,
+            issuer=seal.issuer,
+            fingerprint=seal.fingerprint,
+        )
+
     def _replace_order_copies(self, document, sealed):
         """The copies of `document` that Odoo posted on the order when it was signed become the sealed file: the bytes
         stored, emailed and downloaded are those whose SHA-256 the acceptance keeps."""
@@ -109,9 +133,9 @@ class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-cla
         """What the verification page says of the file `data`: the sentence naming the document it is, or None for a
         file we did not issue (or changed since)."""
         sha256 = self._sha256(data)
+        # A voided acceptance's files were issued too (its quotation was reset and signed again since).
         acceptance = self.sudo().search(
-            ["|", ("document_sha256", "=", sha256), ("certificate_sha256", "=", sha256), ("state", "!=", "void")],
-            limit=1,
+            ["|", ("document_sha256", "=", sha256), ("certificate_sha256", "=", sha256)], limit=1
         )
         if acceptance:
             facts = acceptance._verification_facts()

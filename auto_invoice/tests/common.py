@@ -44,6 +44,14 @@ def pdf_text(pdf):
     return "\n".join(pdf_pages(pdf))
 
 
+def pdfsig(pdf):
+    """What poppler's pdfsig, as a customer's PDF reader, says of the signatures of `pdf`."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        return subprocess.run(["pdfsig", file.name], capture_output=True, text=True, check=False).stdout
+
+
 def pdf_font_families(pdf):
     """The font families a PDF embeds, as pdffonts (poppler-utils) lists them: "DejaVuSans" for DejaVuSans-Bold, its
     subset prefix dropped; a font drawn as outlines without a name (Type 3) counts as "[none]"."""

@@ -4,8 +4,6 @@ import hashlib
 import io
 import json
 import re
-import subprocess
-import tempfile
 from unittest.mock import patch
 
 from cryptography import x509
@@ -22,17 +20,9 @@ from odoo.tools.pdf import PdfWriter
 from odoo.addons.base.models.ir_actions_report import IrActionsReport
 
 from ..models.auto_invoice_verification_check import RATE_LIMIT_PARAM
-from .common import AutoInvoiceCommon, pdf_text
+from .common import AutoInvoiceCommon, pdf_text, pdfsig
 
 UNSEALED = "Documents sent unsealed"
-
-
-def pdfsig(pdf):
-    """What poppler's pdfsig, as a customer's PDF reader, says of the signatures of `pdf`."""
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
-        file.write(pdf)
-        file.flush()
-        return subprocess.run(["pdfsig", file.name], capture_output=True, text=True, check=False).stdout
 
 
 def one_byte_changed(pdf):
@@ -98,7 +88,8 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
         form = {"reference": reference} if reference is not None else {}
         response = self.url_open(url, data=form, files=files) if files or form else self.url_open(url)
         match = re.search(r'name="auto_invoice_verdict"[^>]*>(.*?)</div>', response.text, re.S)
-        verdict = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip() if match else ""
+        said = re.sub(r'<span[^>]*aria-hidden="true"[^>]*>.*?</span>', "", match.group(1)) if match else ""
+        verdict = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", said)).strip()
         return response.status_code, verdict
 
     def _accepted_sentence(self):
@@ -133,6 +124,9 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
         self.assertIn(f"/verify/{reference}", text)
         self.assertIn(f"Reference: {reference}", text)
         self.assertIn("Check this document", text)
+        fingerprint = self.company._auto_invoice_seal_sudo().fingerprint
+        self.assertIn("This file is sealed by Brightline Studio with its self-signed certificate", text)
+        self.assertIn(fingerprint[:23], text, "the fingerprint a reader compares with their PDF reader's")
 
     def test_portal_signature_seals_the_copy_odoo_posts_and_emails(self):
         render = IrActionsReport._render_qweb_pdf
@@ -149,6 +143,8 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
         self.assertEqual(posted.raw, acceptance.document_id.raw, "the copy in the chatter (and its email) is sealed")
         self.assertEqual(hashlib.sha256(posted.raw).hexdigest(), acceptance.document_sha256)
         self.assertIn("Signature is Valid.", pdfsig(posted.raw))
+        page = self.url_open(order.get_portal_url()).text
+        self.assertIn(f'href="/verify/{acceptance.verification_ref}"', page, "the portal page links to the check")
 
     def test_expired_or_missing_certificate_never_loses_the_signature(self):
         seal = self.company._auto_invoice_seal_sudo()
@@ -191,8 +187,10 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
     # === The company's certificate in Settings === #
 
     def _upload(self, data, password="secret", user=None):
-        wizard = self.env["auto_invoice.seal.upload"].with_user(user or self.admin).create(
-            {"pkcs12_file": base64.b64encode(data), "pkcs12_filename": "seal.p12", "password": password}
+        wizard = (
+            self.env["auto_invoice.seal.upload"]
+            .with_user(user or self.admin)
+            .create({"pkcs12_file": base64.b64encode(data), "pkcs12_filename": "seal.p12", "password": password})
         )
         return wizard.action_upload()
 
@@ -203,15 +201,29 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
         ec_key = ec.generate_private_key(ec.SECP256R1())
         before = self.company._auto_invoice_seal_sudo().fingerprint
         cases = {
-            "wrong password": (pkcs12.serialize_key_and_certificates(b"s", key, certificate, None, secret), "wrong",
-                               "The password does not open this certificate"),
+            "wrong password": (
+                pkcs12.serialize_key_and_certificates(b"s", key, certificate, None, secret),
+                "wrong",
+                "The password does not open this certificate",
+            ),
             "not a certificate": (b"%PDF-1.4 not a certificate", "secret", "not a PKCS#12 certificate"),
-            "no private key": (pkcs12.serialize_key_and_certificates(b"s", None, certificate, None, NoEncryption()),
-                               "", "without its private key"),
-            "expired": (pkcs12.serialize_key_and_certificates(
-                b"s", key, certificate_for(key, valid_days=-1, start_days=-30), None, secret), "secret", "expired on"),
-            "not RSA": (pkcs12.serialize_key_and_certificates(
-                b"s", ec_key, certificate_for(ec_key), None, secret), "secret", "RSA key"),
+            "no private key": (
+                pkcs12.serialize_key_and_certificates(b"s", None, certificate, None, NoEncryption()),
+                "",
+                "without its private key",
+            ),
+            "expired": (
+                pkcs12.serialize_key_and_certificates(
+                    b"s", key, certificate_for(key, valid_days=-1, start_days=-30), None, secret
+                ),
+                "secret",
+                "expired on",
+            ),
+            "not RSA": (
+                pkcs12.serialize_key_and_certificates(b"s", ec_key, certificate_for(ec_key), None, secret),
+                "secret",
+                "RSA key",
+            ),
         }
         for case, (data, password, message) in cases.items():
             with self.subTest(case=case), self.assertRaisesRegex(UserError, re.escape(message)):

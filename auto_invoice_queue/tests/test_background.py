@@ -5,7 +5,7 @@ from odoo.exceptions import LockError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.auto_invoice.tests.common import AutoInvoiceCommon, OnlinePaymentCommon, pdf_text
+from odoo.addons.auto_invoice.tests.common import AutoInvoiceCommon, OnlinePaymentCommon, pdf_text, pdfsig
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -151,6 +151,28 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         invoice = self.assertInvoicedOnce(order)
         self.assertEqual(invoice.state, "draft")
         self.assertEqual(invoice.activity_ids.user_id, self.salesman, "the salesperson is asked to review it")
+
+    def test_job_seals_the_signed_copy_and_the_certificate(self):
+        self.env.company.auto_invoice_seal = True
+        self.env.company.sudo()._auto_invoice_generate_seal()
+        order = self._create_quotation()
+        trap, renders = self._sign_trapped(order)
+        self.assertEqual(renders, 0, "the signing request renders and seals nothing")
+        acceptance = order.auto_invoice_acceptance_id
+
+        self._perform(trap)
+
+        document, certificate = acceptance.document_id.raw, acceptance.certificate_id.raw
+        for label, pdf in (("signed copy", document), ("certificate", certificate)):
+            with self.subTest(document=label):
+                verdict = pdfsig(pdf)
+                self.assertIn("Signature is Valid.", verdict)
+                self.assertIn("Total document signed", verdict)
+        self.assertEqual(acceptance.document_sha256, hashlib.sha256(document).hexdigest())
+        self.assertEqual(acceptance.certificate_sha256, hashlib.sha256(certificate).hexdigest())
+        self.assertEqual(self._signed_messages(order).attachment_ids.raw, document, "the copy posted is the sealed one")
+        confirmation = self._confirmation_messages(order)
+        self.assertIn(certificate, confirmation.attachment_ids.mapped("raw"), "the email sends the sealed certificate")
 
     def test_job_run_twice_makes_nothing_more(self):
         order = self._create_quotation()
