@@ -14,12 +14,14 @@ from cryptography.x509.oid import NameOID
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
+from odoo.modules.module import load_script
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.pdf import PdfWriter
 
 from odoo.addons.base.models.ir_actions_report import IrActionsReport
 
 from ..models.auto_invoice_verification_check import RATE_LIMIT_PARAM
+from ..models.sale_order_acceptance_seal import normalize_verification_reference
 from .common import AutoInvoiceCommon, pdf_text, pdfsig
 
 UNSEALED = "Documents sent unsealed"
@@ -344,3 +346,20 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
         self.assertEqual(verdict, "Acest fișier nu a fost emis de noi sau a fost modificat după emitere.")
         page = self.url_open("/ro/verify").text
         self.assertIn("Verificați un document", page)
+
+    def test_acceptances_recorded_before_get_a_reference_each_at_upgrade(self):
+        self.company.auto_invoice_seal = False
+        orders = self._create_quotation() | self._create_quotation()
+        for order in orders:
+            self._sign_in_backend(order)
+        acceptances = orders.acceptance_ids
+        self.env.cr.execute(
+            "UPDATE sale_order_acceptance SET verification_ref = NULL WHERE id IN %s", [acceptances._ids]
+        )
+        script = load_script("auto_invoice/migrations/19.0.1.6.0/pre-migration.py", "auto_invoice_migration_19_0_1_6_0")
+        script.migrate(self.env.cr, "19.0.1.5.0")
+        acceptances.invalidate_recordset(["verification_ref"])
+        references = acceptances.mapped("verification_ref")
+        self.assertEqual(len(set(references)), 2, "one reference each, not one default for all")
+        for reference in references:
+            self.assertEqual(normalize_verification_reference(reference), reference)
