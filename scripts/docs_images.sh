@@ -26,6 +26,21 @@ echo "docs-images: Odoo serves $DB on http://127.0.0.1:$PORT"
 "$VENV/bin/python" "$ROOT/scripts/demo.py" --url "http://127.0.0.1:$PORT" --db "$DB" --sink "$OUT/mail" --out "$OUT"
 "$VENV/bin/python" "$ROOT/scripts/docs_images.py" --url "http://127.0.0.1:$PORT" --db "$DB" --demo-out "$OUT" \
   --out "$IMAGES" --chromium "$CHROMIUM"
+# What a customer's PDF reader says of the sealed certificate: Okular (poppler) on a virtual screen, its signature's
+# properties opened as a person would (Debian: okular xvfb xdotool imagemagick; skipped without them).
+if command -v okular >/dev/null && command -v xvfb-run >/dev/null && command -v xdotool >/dev/null \
+  && command -v import >/dev/null; then
+  xvfb-run -a -s "-screen 0 1200x850x24" bash -c "
+    okular -qwindowgeometry 1200x850+0+0 '$OUT/certificate.pdf' >'$OUT/okular.log' 2>&1 &
+    sleep 10
+    xdotool mousemove 1080 173 click 1 && sleep 1   # Show Signatures Panel
+    xdotool mousemove 100 129 click 3 && sleep 1    # the signature, its menu
+    xdotool key Down Return && sleep 2              # Properties
+    import -window root '$IMAGES/pdf_reader_seal.png'
+    kill %1"
+else
+  echo "docs-images: no okular, xvfb-run, xdotool or import here: pdf_reader_seal.png left as it is"
+fi
 errors=$(log_errors "$OUT/odoo-server.log")
 ((errors == 0)) || die "Odoo logged $errors ERROR/CRITICAL line(s) while making the images ($OUT/odoo-server.log)"
 cleanup

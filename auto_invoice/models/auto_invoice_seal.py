@@ -11,6 +11,7 @@ from cryptography.x509.oid import NameOID
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.pdf import PdfWriter, signature
 from odoo.tools.pdf.signature import PdfSigner
 
 _logger = logging.getLogger(__name__)
@@ -18,6 +19,22 @@ _logger = logging.getLogger(__name__)
 SELF_SIGNED_YEARS = 3
 SELF_SIGNED_KEY_SIZE = 2048
 PKCS12_MAX_BYTES = 1024 * 1024  # a certificate with its chain is a few kilobytes
+
+
+def signer_available():
+    """Whether Odoo's signer can sign on this server: it needs cryptography 41.0.7 or later (else it imports none of
+    it, and signs nothing without a word) and a PDF library that clones a document."""
+    return signature.load_pem_x509_certificate is not None and hasattr(PdfWriter, "clone_document_from_reader")
+
+
+def utc_validity(certificate):
+    """The certificate's validity as naive UTC datetimes (cryptography 42 names them *_utc; older ones are naive)."""
+    if hasattr(certificate, "not_valid_after_utc"):
+        return (
+            certificate.not_valid_before_utc.replace(tzinfo=None),
+            certificate.not_valid_after_utc.replace(tzinfo=None),
+        )
+    return certificate.not_valid_before, certificate.not_valid_after
 
 
 class SealSigner(PdfSigner):
@@ -97,8 +114,7 @@ class AutoInvoiceSeal(models.Model):
             raise UserError(self.env._("The seal needs a certificate with an RSA key: this one has another kind."))
         if key.public_key().public_numbers() != certificate.public_key().public_numbers():
             raise UserError(self.env._("The private key in this file is not the certificate's."))
-        valid_from = certificate.not_valid_before_utc.replace(tzinfo=None)
-        valid_until = certificate.not_valid_after_utc.replace(tzinfo=None)
+        valid_from, valid_until = utc_validity(certificate)
         now = fields.Datetime.now()
         if valid_until < now:
             raise UserError(
@@ -177,10 +193,10 @@ class AutoInvoiceSeal(models.Model):
         """`pdf` signed with this seal (the whole file, PKCS#7 detached), or None when this server cannot sign
         (Odoo's signer needs cryptography 41.0.7 or later, and returns None without a word otherwise)."""
         self.ensure_one()
+        if not signer_available():
+            return None
         try:
             signer = SealSigner(io.BytesIO(pdf), self.sudo())
-            if not hasattr(signer, "writer"):  # Odoo's signer needs a PDF library that clones documents
-                return None
             sealed = signer.sign_pdf(field_name=self.env._("Seal of %(company)s", company=self.company_id.name))
         except Exception:  # noqa: BLE001 - a document that cannot be sealed goes out unsealed, never lost
             _logger.warning("Seal of %s: the document could not be signed", self.company_id.name, exc_info=True)

@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.tools.image import image_data_uri
 from odoo.tools.misc import format_date
 
+from .auto_invoice_seal import signer_available
+
 # The verification reference printed on the certificate: 20 characters of Crockford's base32 (no I, L, O or U to
 # misread), in groups of four: 100 random bits, not derived from anything a visitor knows.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -16,9 +18,12 @@ REFERENCE_LENGTH = 20
 REFERENCE_READINGS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
-def new_verification_reference():
-    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _index in range(REFERENCE_LENGTH))
+def _grouped(code):
     return "-".join(code[index : index + 4] for index in range(0, REFERENCE_LENGTH, 4))
+
+
+def new_verification_reference():
+    return _grouped("".join(secrets.choice(REFERENCE_ALPHABET) for _index in range(REFERENCE_LENGTH)))
 
 
 def normalize_verification_reference(text):
@@ -29,7 +34,7 @@ def normalize_verification_reference(text):
     code = "".join(char for char in text.upper().translate(REFERENCE_READINGS) if char.isalnum())
     if len(code) != REFERENCE_LENGTH or any(char not in REFERENCE_ALPHABET for char in code):
         return None
-    return "-".join(code[index : index + 4] for index in range(0, REFERENCE_LENGTH, 4))
+    return _grouped(code)
 
 
 class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-classes-inherited
@@ -89,7 +94,7 @@ class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-cla
         self.ensure_one()
         company = self.sudo().company_id
         seal = company.auto_invoice_seal and company._auto_invoice_seal_sudo()
-        if not seal or seal._is_expired():
+        if not seal or seal._is_expired() or not signer_available():
             return ""
         if seal.self_signed:
             return self.env._(
