@@ -252,6 +252,11 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
         description = self.company.with_user(self.admin).auto_invoice_seal_description
         self.assertIn("self-signed", description)
         self.assertIn(f"to {until}", description)
+        other = self.env["res.company"].sudo().create({"name": "Other Studio"})
+        self.assertEqual(other.auto_invoice_seal_description, "No certificate yet", "a seal per company")
+        sealed, problem = other._auto_invoice_seal_pdf(blank_pdf())
+        self.assertIsNone(sealed)
+        self.assertIn("Other Studio has no certificate", problem)
 
     def test_private_key_is_read_by_no_user(self):
         seal = self.company._auto_invoice_seal_sudo()

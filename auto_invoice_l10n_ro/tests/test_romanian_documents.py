@@ -22,6 +22,7 @@ SAME_IN_BOTH = {
     "UTC",
     "API",
     "Document",
+    "document",  # "Check this document": "Verificați acest document"
     "Browser",
     "online",
     "link",
@@ -59,6 +60,7 @@ class TestRomanianDocuments(RomanianCommon, HttpCase, MockEmail):
         texts += [self.service.name, self.delivered_product.name, company.name, self.order.client_order_ref]
         texts += [acceptance.signer_name for acceptance in self.order.acceptance_ids]
         texts += self.order.acceptance_ids.mapped("name") + [str(self.salesman.signature)]
+        texts += self.order.acceptance_ids.mapped("verification_ref")  # printed on the certificate, random
         texts += self.order.acceptance_ids.document_id.mapped("name")  # named in the signer's language, when signed
         texts += company.partner_id.bank_ids.mapped("acc_number") + [self.team.name, self.salesman.email]
         texts += self.order.order_line.tax_ids.mapped("name") + self.order.order_line.tax_ids.mapped("invoice_label")
