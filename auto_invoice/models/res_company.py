@@ -5,6 +5,7 @@ import subprocess
 from markupsafe import Markup
 
 from odoo import fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import is_html_empty, str2bool
 from odoo.tools.misc import find_in_path
 
@@ -260,8 +261,7 @@ class ResCompany(models.Model):
 
     def _auto_invoice_set_seal(self, values):
         """Replace the company's seal by one of `values` (auto_invoice.seal._values_from_*); administrators only."""
-        self.ensure_one()
-        self.env["auto_invoice.seal"]._check_manager()
+        self._auto_invoice_check_seal_rights()
         self._auto_invoice_seal_sudo().unlink()
         seal = self.env["auto_invoice.seal"].sudo().create({**values, "company_id": self.id})
         self.auto_invoice_seal = True
@@ -269,9 +269,15 @@ class ResCompany(models.Model):
 
     def _auto_invoice_generate_seal(self):
         """A self-signed certificate for the company, which then seals its documents."""
+        self._auto_invoice_check_seal_rights()
+        return self._auto_invoice_set_seal(self.env["auto_invoice.seal"]._self_signed_values(self.sudo()))
+
+    def _auto_invoice_check_seal_rights(self):
+        """An administrator of this company may replace its seal; anyone else gets an AccessError."""
         self.ensure_one()
         self.env["auto_invoice.seal"]._check_manager()
-        return self._auto_invoice_set_seal(self.env["auto_invoice.seal"]._self_signed_values(self))
+        if not self.env.su and self not in self.env.user.company_ids:
+            raise AccessError(self.env._("You may not change the seal of %(company)s.", company=self.sudo().name))
 
     def _auto_invoice_seal_pdf(self, pdf):
         """`pdf` sealed by the company: (sealed bytes, None), or (None, why it is not) for a person to read.

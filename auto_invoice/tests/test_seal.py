@@ -233,6 +233,10 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
         self.assertEqual(self.company._auto_invoice_seal_sudo().fingerprint, before, "nothing changed")
         with self.assertRaises(AccessError):
             self._upload(cases["wrong password"][0], user=self.salesman)
+        other = self.env["res.company"].sudo().create({"name": "Not Mine Ltd"})
+        with self.assertRaisesRegex(AccessError, "You may not change the seal of Not Mine Ltd"):
+            other.with_user(self.admin)._auto_invoice_generate_seal()  # an administrator, not of that company
+        self.assertFalse(other._auto_invoice_seal_sudo())
 
         self._upload(pkcs12.serialize_key_and_certificates(b"s", key, certificate, None, secret))
         seal = self.company._auto_invoice_seal_sudo()
