@@ -111,11 +111,16 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         if any(vals.get("auto_invoice_acceptance_id") for vals in vals_list):
             self._auto_invoice_check_link_write()
+        if any(vals.get("auto_invoice_pdf_sha256") for vals in vals_list) and not self.env.su:
+            raise AccessError(self.env._("Only the company's seal records the SHA-256 of a sealed invoice."))
         return super().create(vals_list)
 
     def write(self, vals):
         if "auto_invoice_acceptance_id" in vals:
             self._auto_invoice_check_link_write()
+        if "auto_invoice_pdf_sha256" in vals and not self.env.su:
+            # the public page vouches for the file of this hash: only the seal writes it, in sudo
+            raise AccessError(self.env._("Only the company's seal records the SHA-256 of a sealed invoice."))
         return super().write(vals)
 
     def unlink(self):

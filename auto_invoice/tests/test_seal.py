@@ -177,6 +177,10 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
         pdf = invoice.invoice_pdf_report_id.raw
         self.assertIn("Signature is Valid.", pdfsig(pdf))
         self.assertEqual(invoice.auto_invoice_pdf_sha256, hashlib.sha256(pdf).hexdigest())
+        forged = blank_pdf()
+        with self.assertRaises(AccessError):  # a billing user may not make the page vouch for another file
+            invoice.with_user(self.billing_user).write({"auto_invoice_pdf_sha256": hashlib.sha256(forged).hexdigest()})
+        self.assertEqual(invoice.auto_invoice_pdf_sha256, hashlib.sha256(pdf).hexdigest())
         status, verdict = self._check(pdf)
         self.assertEqual(status, 200)
         date = fields.Date.to_date(invoice.invoice_date).strftime("%-d %B %Y")
