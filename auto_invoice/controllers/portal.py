@@ -14,6 +14,7 @@ from odoo.addons.sale_management.controllers import portal
 from ..models.ir_http import CUSTOMER_ERRORS
 from ..models.sale_order import RECORDED_BY_CALLER
 from ..models.sale_order_acceptance import SIGNATURE_MAX_BYTES
+from ..owned_context import own
 
 # A pad's canvas on a high-density screen is under a megapixel; a PNG compresses a larger blank image under the byte
 # limit, and decoding Odoo's 50 megapixels would cost the public request some 200 MB.
@@ -55,8 +56,8 @@ class CustomerPortal(portal.CustomerPortal):
         # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order:
         # the signature it writes in sudo is not one for `sale.order.write()` to record (Odoo's route reads the order
         # from the request's environment, this override from its own).
-        request.update_context(**{RECORDED_BY_CALLER: True})
-        signing_sudo = order_sudo.with_context(**{RECORDED_BY_CALLER: True})
+        request.update_context(**own(RECORDED_BY_CALLER))
+        signing_sudo = order_sudo.with_context(**own(RECORDED_BY_CALLER))
         response, document = self._auto_invoice_sign(signing_sudo, access_token, name, signature)
         if response.get("error"):
             return response

@@ -1,6 +1,10 @@
 from odoo import api, models
 
+from ..owned_context import own, owned_value
 from ..wizard.mail_compose_message import BRANDED_LAYOUT
+
+# Context key of _send_mail: the layout of the branded template being sent (an owned value: a client never names one).
+MAIL_LAYOUT = "auto_invoice_mail_layout"
 
 
 class AccountMoveSend(models.AbstractModel):
@@ -10,12 +14,12 @@ class AccountMoveSend(models.AbstractModel):
     def _send_mail(self, move, mail_template, **kwargs):
         # Odoo takes the layout from _get_mail_layout(), which knows no template: a branded template brings its own.
         if mail_template and mail_template.email_layout_xmlid == BRANDED_LAYOUT:
-            self = self.with_context(auto_invoice_mail_layout=BRANDED_LAYOUT)  # noqa: PLW0642
+            self = self.with_context(**own(MAIL_LAYOUT, BRANDED_LAYOUT))  # noqa: PLW0642
         return super()._send_mail(move, mail_template, **kwargs)
 
     @api.model
     def _get_mail_layout(self):
-        return self.env.context.get("auto_invoice_mail_layout") or super()._get_mail_layout()
+        return owned_value(self.env, MAIL_LAYOUT) or super()._get_mail_layout()
 
     @api.model
     def _link_invoice_documents(self, invoices_data):

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import is_html_empty, str2bool
 from odoo.tools.misc import find_in_path
 
+from ..owned_context import owned_value
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES
 from .sale_order_reminder import REMINDER_CADENCE_RULE
 
@@ -16,6 +17,8 @@ _logger = logging.getLogger(__name__)
 
 # System parameter: whether the server's wkhtmltopdf is built on patched Qt ("True"/"False"); unset, the engine says.
 PATCHED_QT_PARAM = "auto_invoice.wkhtmltopdf_patched_qt"
+# Context key of the tests that render the other engine's branch (an owned value: never a report URL's ?context=).
+PATCHED_QT_KEY = "auto_invoice_patched_qt"
 # The fonts of the document layout (res.company.font) whose files in Odoo (web/static/fonts) lack letters of Latin
 # Extended-A or B, such as Romanian ă ș ț: the branded documents print in DejaVu Sans instead.
 FONTS_WITHOUT_LATIN_EXTENDED = {"Lato", "Tajawal"}
@@ -165,8 +168,9 @@ class ResCompany(models.Model):
 
         The system parameter `auto_invoice.wkhtmltopdf_patched_qt` ("True" or "False") says it where set; by default,
         the engine Odoo runs says it of itself, as Odoo reads it (`--version`)."""
-        if "auto_invoice_patched_qt" in self.env.context:  # lets a test render the other build's branch
-            return bool(self.env.context["auto_invoice_patched_qt"])
+        forced = owned_value(self.env, PATCHED_QT_KEY)  # lets a test render the other build's branch
+        if forced is not None:
+            return bool(forced)
         configured = self.env["ir.config_parameter"].sudo().get_param(PATCHED_QT_PARAM)
         if configured:
             return str2bool(configured, default=False)

@@ -2,12 +2,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
 from odoo.fields import Command
 
+from ..owned_context import owned_value
 from .auto_invoice_policy_mixin import POLICY_FIELDS
 
 # Context key of the code that writes a signature and records its acceptance itself, with its own evidence, through
 # `_auto_invoice_record_acceptance()`: the portal route (around Odoo's own route) and the offline acceptance wizard.
-# Honoured in superuser environments only, which these callers write in once they have checked the signer's rights:
-# an RPC client that sends it with its own rights still has its signature recorded as an acceptance.
+# Honoured as they set it only (an owned value, in superuser environments, which these callers write in once they
+# have checked the signer's rights: see owned_context.py): a client that sends it still has its signature recorded.
 RECORDED_BY_CALLER = "auto_invoice_acceptance_recorded_by_caller"
 # Order fields derived from the acceptance: never written by users, whatever the view says.
 DERIVED_FIELDS = {"auto_invoice_acceptance_id", "auto_invoice_state"}
@@ -214,7 +215,7 @@ class SaleOrder(models.Model):
         A signature written by an internal user (backend, RPC, import) must meet what the portal asks: a quotation
         waiting for a signature, not expired, and a signer's name. The portal's route checks and records its own.
         """
-        if (self.env.su and self.env.context.get(RECORDED_BY_CALLER)) or not self.env.user._is_internal():
+        if owned_value(self.env, RECORDED_BY_CALLER, su=True) or not self.env.user._is_internal():
             return self.browse()
         self._auto_invoice_check_signing_rights()
         for order in self:

@@ -15,6 +15,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import format_amount
 
+from ..owned_context import own
 from .sale_order_signed_billing import BILLED_ACCEPTANCE
 
 # Context key of the acceptance's deposit invoice (_generate_deposit_invoice): its line says "deposit", the word of the
@@ -184,7 +185,7 @@ class SaleOrderAcceptance(models.Model):
     def _billing_context(self):
         """The context in which Odoo's invoicing bills this acceptance as signed (see sale_order_signed_billing.py)."""
         self.ensure_one()
-        return {BILLED_ACCEPTANCE: self.id}
+        return own(BILLED_ACCEPTANCE, self.id)
 
     def _signed_total(self):
         """The total the customer signed, tax included, in the order's currency (the order's own total for an
@@ -243,7 +244,7 @@ class SaleOrderAcceptance(models.Model):
         )
         wizard = (
             self.env["sale.advance.payment.inv"]
-            .with_context(active_model="sale.order", active_ids=order.ids, **{DEPOSIT_OF_ACCEPTANCE: True})
+            .with_context(active_model="sale.order", active_ids=order.ids, **own(DEPOSIT_OF_ACCEPTANCE))
             .create(
                 {
                     "advance_payment_method": "percentage" if as_percentage else "fixed",

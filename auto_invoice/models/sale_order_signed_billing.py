@@ -10,8 +10,11 @@ currency it recorded. Lines added after signing stay for Odoo's own invoicing.
 
 from odoo import models
 
+from ..owned_context import owned_value
+
 # The context key that `sale.order.acceptance._billing_context()` sets, and only these hooks read: the id of the
-# acceptance whose invoice is being made. Any other value (another order's acceptance, a void one) is ignored.
+# acceptance whose invoice is being made, as an owned value (owned_context.py): a client's context never sets it. Any
+# other acceptance (another order's, a void one) is ignored.
 BILLED_ACCEPTANCE = "auto_invoice_billed_acceptance_id"
 
 
@@ -45,7 +48,7 @@ class SaleOrder(models.Model):
     def _auto_invoice_billed_acceptance(self):
         """The acceptance of this order whose invoice is being made, in sudo, or an empty recordset: only the order's
         own live acceptance counts, whatever id a caller puts in the context."""
-        acceptance_id = self.env.context.get(BILLED_ACCEPTANCE)
+        acceptance_id = owned_value(self.env, BILLED_ACCEPTANCE)
         acceptance = self.env["sale.order.acceptance"]
         if not acceptance_id or len(self) != 1:
             return acceptance

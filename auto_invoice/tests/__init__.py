@@ -24,3 +24,4 @@ from . import test_access_matrix
 from . import test_access_rules
 from . import test_invoice_additions
 from . import test_seal
+from . import test_client_context

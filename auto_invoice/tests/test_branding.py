@@ -4,6 +4,8 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 
+from ..models.res_company import PATCHED_QT_KEY
+from ..owned_context import own
 from .common import AutoInvoiceCommon, pdf_pages, pdf_text
 
 
@@ -78,7 +80,7 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
             with self.subTest(patched=patched):
                 html = (
                     self.env["ir.actions.report"]
-                    .with_context(auto_invoice_patched_qt=patched)
+                    .with_context(**own(PATCHED_QT_KEY, patched))
                     ._render_qweb_html("account.account_invoices", invoice.ids, data={"report_type": "pdf"})[0]
                 )
                 bodies, _ids, header, footer, _args = self.env["ir.actions.report"]._prepare_html(html)
@@ -102,7 +104,7 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
         for patched in (False, True):
             with self.subTest(patched=patched):
                 bodies, _ids, header, _footer, _args = report.with_context(
-                    auto_invoice_patched_qt=patched
+                    **own(PATCHED_QT_KEY, patched)
                 )._prepare_html(html, report_model="account.move")
                 self.assertEqual("Brightline Studio" in bodies[0], not patched, "the company block is in the body")
                 self.assertEqual("Brightline Studio" in header, patched, "or in the engine's header")

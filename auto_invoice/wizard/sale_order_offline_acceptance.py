@@ -11,6 +11,7 @@ from odoo.tools.misc import file_open
 
 from ..models.sale_order import RECORDED_BY_CALLER
 from ..models.sale_order_acceptance import SIGNATURE_MAX_BYTES
+from ..owned_context import own
 
 STAMP_FONT = "web/static/fonts/sign/NotoSans-Reg.ttf"  # Odoo's own (its signature pad's), whatever the system has
 SIGNATURE_MIMETYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # no SVG: it can carry scripts
@@ -64,7 +65,7 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
         note = (self.note or "").strip() or False
         # Checked above, recorded below with this wizard's evidence: written in sudo, with the key of the code that
         # records its own acceptance (see RECORDED_BY_CALLER).
-        order.sudo().with_context(**{RECORDED_BY_CALLER: True}).write(
+        order.sudo().with_context(**own(RECORDED_BY_CALLER)).write(
             {"signed_by": signer, "signature": base64.b64encode(image)}
         )
         acceptance = order._auto_invoice_record_acceptance(

@@ -12,6 +12,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.auto_invoice.models.sale_order import ACCEPTANCE_READERS
+from odoo.addons.auto_invoice.owned_context import own
+
+from .account_move_send import SPV_LATER
 
 # Written by this addon's own code only, in sudo: the queue of SPV submissions and SPV's last answer.
 SPV_FIELDS = {"auto_invoice_spv_pending", "auto_invoice_spv_error"}
@@ -87,7 +90,7 @@ class AccountMove(models.Model):
     def _auto_invoice_send(self):
         # EXTENDS auto_invoice: the email now, the submission to SPV in its own job (see the module's docstring).
         to_spv = self.filtered(lambda move: move._auto_invoice_spv_applicable())
-        res = super(AccountMove, self.with_context(auto_invoice_spv_later=True))._auto_invoice_send()
+        res = super(AccountMove, self.with_context(**own(SPV_LATER)))._auto_invoice_send()
         to_spv._auto_invoice_spv_queue()
         return res
 

@@ -1,5 +1,11 @@
 from odoo import api, models
 
+from odoo.addons.auto_invoice.owned_context import owned_value
+
+# Context key of account.move._auto_invoice_send: SPV gets the invoice from a job of its own, after the email (an owned
+# value: a billing user's Send never skips SPV by sending the key).
+SPV_LATER = "auto_invoice_spv_later"
+
 
 class AccountMoveSend(models.AbstractModel):
     _inherit = "account.move.send"
@@ -9,7 +15,7 @@ class AccountMoveSend(models.AbstractModel):
         # EXTENDS account: an automatic invoice is emailed first and submitted to SPV in its own job
         # (account.move._auto_invoice_send).
         edis = super()._get_default_extra_edis(move)
-        if self.env.context.get("auto_invoice_spv_later"):
+        if owned_value(self.env, SPV_LATER):
             edis.discard("ro_edi")
         return edis
 

@@ -4,6 +4,7 @@ from odoo import fields
 from odoo.http import request
 
 from odoo.addons.auto_invoice.controllers import portal
+from odoo.addons.auto_invoice.owned_context import own
 
 from ..models.sale_order import CONFIRMATION_MAIL_DEFERRED
 
@@ -23,7 +24,7 @@ class CustomerPortal(portal.CustomerPortal):
         except (TypeError, binascii.Error):
             return {"error": request.env._("Invalid signature data.")}, None
         if not order_sudo._has_to_be_paid():
-            order_sudo.with_context(**{CONFIRMATION_MAIL_DEFERRED: True})._validate_order()
+            order_sudo.with_context(**own(CONFIRMATION_MAIL_DEFERRED))._validate_order()
         query_string = "&message=sign_ok"
         if order_sudo._has_to_be_paid():
             query_string += "&allow_payment=yes"

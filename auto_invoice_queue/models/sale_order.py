@@ -1,8 +1,11 @@
 from odoo import models
 
+from odoo.addons.auto_invoice.owned_context import own, owned_value
+
 # Context key of the background mode's signature (the acceptance's entry point and the portal route): the order's
 # confirmation email is left to the acceptance's signed-copy job, which attaches the signed copy and the certificate.
-# Honoured only for a signed order of a company in background mode (an acceptance's job sends it).
+# Honoured only for a signed order of a company in background mode (an acceptance's job sends it), and only as
+# this addon sets it (an owned value: see auto_invoice/owned_context.py), never from a client's context.
 CONFIRMATION_MAIL_DEFERRED = "auto_invoice_queue_confirmation_mail_deferred"
 
 
@@ -13,7 +16,7 @@ class SaleOrder(models.Model):
         if not self.company_id.auto_invoice_background:
             return super()._auto_invoice_record_acceptance(evidence, document=document)
         # Whatever the channel (a backend signature, an API batch), the confirmation email waits for the signed copy.
-        order = self.with_context(**{CONFIRMATION_MAIL_DEFERRED: True})
+        order = self.with_context(**own(CONFIRMATION_MAIL_DEFERRED))
         acceptance = super(SaleOrder, order)._auto_invoice_record_acceptance(evidence, document=document)
         acceptance._enqueue_signing()  # even when the invoice waits for a payment (its job is the confirmation's)
         return acceptance
@@ -35,7 +38,7 @@ class SaleOrder(models.Model):
         """Whether the confirmation email of this order waits for its acceptance's signed-copy job."""
         self.ensure_one()
         return bool(
-            self.env.context.get(CONFIRMATION_MAIL_DEFERRED)
+            owned_value(self.env, CONFIRMATION_MAIL_DEFERRED)
             and self.signature
             and self.company_id.auto_invoice_background
         )

@@ -3,6 +3,7 @@ import logging
 from odoo import models
 from odoo.exceptions import LockError, UserError
 
+from odoo.addons.auto_invoice.owned_context import own
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .ir_actions_report import SIGNED_COPIES
@@ -134,7 +135,7 @@ class SaleOrderAcceptance(models.Model):
                 acceptance._post_signed_document(document)
             done.append("signed document")
         # The certificate now rather than by its cron: rendering it sends the confirmation that waited for it.
-        signed_copies = acceptance.with_context(**{SIGNED_COPIES: acceptance.document_id.ids})
+        signed_copies = acceptance.with_context(**own(SIGNED_COPIES, acceptance.document_id.ids))
         confirmation = bool(order.auto_invoice_confirmation_template_id)
         if not acceptance.certificate_id and (acceptance.document_id or not acceptance.channel):
             signed_copies._attach_certificate()

@@ -1,2 +1,3 @@
 from . import test_background
+from . import test_client_context
 from . import test_i18n
