@@ -10,7 +10,6 @@ Run by scripts/demo.sh (fresh database, real server, SMTP sink); prints one line
 """
 
 import argparse
-import base64
 import html
 import os
 import re
@@ -18,25 +17,21 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
 
+from demo_ro import RomanianSteps
 from odoo_client import MailSink, OdooClient, OdooError, add_server_arguments, signature_png
-from seed import brand, seal_documents, seed
+from seed import SALESPERSON_PASSWORD, brand, seal_documents, seed
 from seed_ro import COMPANY_VAT, CUSTOMER_VAT, brand_ro, seed_ro
 
-UBL = {
-    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
-    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
-}
 
-
-class Demo:
+class Demo(RomanianSteps):
     def __init__(self, args):
-        self.client = OdooClient(args.url, args.db)
+        self.client = OdooClient(args.url, args.db)  # the admin: sets the company up
+        self.sales = OdooClient(args.url, args.db)  # the salesperson: quotes, reviews and sends
         self.login, self.password = args.login, args.password
         self.out = args.out
         self.out.mkdir(parents=True, exist_ok=True)
@@ -86,6 +81,10 @@ class Demo:
                 f"works in Romanian)"
             )
         seal = seal_documents(self.client, self.data.company_id)
+        # Settings > Sales: salespeople send the invoices of their signed quotations (off by default).
+        settings = self.rpc("res.config.settings", "create", {"group_auto_invoice_salesperson_review": True})
+        self.rpc("res.config.settings", "execute", [settings])
+        self.sales.authenticate(names.salesperson_email, SALESPERSON_PASSWORD)
         customer = f"'{names.customer}', its contact person '{names.signer}' <{names.customer_email}>"
         if self.country == "ro":
             customer += f" (CUI {CUSTOMER_VAT}, Cluj-Napoca, reads Romanian, receives CIUS-RO e-Facturas)"
@@ -95,7 +94,8 @@ class Demo:
             f"{customer}; products '{names.service}' (service, invoiced on "
             f"order) and '{names.goods}' (consumable, invoiced on delivery); branded design selected, with the "
             f"demo's own logo and a bank account; the company seals its signed documents and invoices with a "
-            f"certificate generated in Settings ({seal})"
+            f"certificate generated in Settings ({seal}); salespeople may send the invoices of their signed "
+            f"quotations (Settings > Sales); {names.salesperson} logs in from here on"
         )
 
     def amount(self, value):
@@ -104,7 +104,7 @@ class Demo:
         return f"{value:,.2f}".translate(str.maketrans(separators))
 
     def create_quotation(self):
-        self.order_id = self.rpc(
+        self.order_id = self.sales.rpc(
             "sale.order",
             "create",
             {
@@ -113,7 +113,6 @@ class Demo:
                 "client_order_ref": self.names.reference,
                 "require_signature": True,
                 "require_payment": False,
-                **({"auto_invoice_after": "send"} if self.post_and_send else {}),
                 **(
                     {"auto_invoice_amount": "percentage", "auto_invoice_deposit_percentage": self.deposit}
                     if self.deposit
@@ -125,6 +124,8 @@ class Demo:
                 ],
             },
         )
+        if self.post_and_send:  # a policy that posts and sends: a decision only billing users make
+            self.rpc("sale.order", "write", [self.order_id], {"auto_invoice_after": "send"})
         order = self.read_one(
             "sale.order", self.order_id, ["name", "state", "amount_total", "currency_id", "auto_invoice_summary"]
         )
@@ -136,11 +137,11 @@ class Demo:
         )
 
     def send_quotation(self):
-        action = self.rpc("sale.order", "action_quotation_send", [self.order_id])
+        action = self.sales.rpc("sale.order", "action_quotation_send", [self.order_id])
         context = action["context"]
-        wizard_id = self.rpc("mail.compose.message", "create", {}, context=context)
-        self.rpc("mail.compose.message", "action_send_mail", [wizard_id], context=context)
-        path, message = self.mail.wait_for(self.to_customer(self.order_name), "quotation email")
+        wizard_id = self.sales.rpc("mail.compose.message", "create", {}, context=context)
+        self.sales.rpc("mail.compose.message", "action_send_mail", [wizard_id], context=context)
+        path, message = self.mail.wait_for(self.to_customer(self.order_name), "quotation email", flush=False)
         (self.out / "quotation.eml").write_bytes(path.read_bytes())
         state = self.read_one("sale.order", self.order_id, ["state"])["state"]
         saved = os.path.relpath(self.out / "quotation.eml")
@@ -152,7 +153,7 @@ class Demo:
             (self.out / "quotation.pdf").write_bytes(pdfs[0].get_content())
             saved += f"; its PDF '{pdfs[0].get_filename()}' as {os.path.relpath(self.out / 'quotation.pdf')}"
         self.log(
-            f"c. quotation emailed to {message['to']} through SMTP: '{message['subject']}' "
+            f"c. quotation emailed by {self.names.salesperson} to {message['to']} through SMTP: '{message['subject']}' "
             f"(order now {state}; saved {saved})"
         )
 
@@ -167,14 +168,18 @@ class Demo:
         token = self.client.access_token("sale.order", self.order_id)
         # No cookie: the customer is an anonymous visitor holding the link.
         result = self.client.portal_accept(self.order_id, token, self.names.signer, signature_png())
+        signed_at = time.time()
         if result.get("error"):
             raise OdooError(f"portal refused the signature: {result['error']}")
         order = self.read_one("sale.order", self.order_id, ["state", "signed_by"])
         if order["state"] != "sale":
             raise OdooError(f"order {self.order_name} is '{order['state']}' after signing, expected 'sale'")
-        # The certificate's cron renders it after the signing request, and sends the confirmation that waited for it.
-        self.run_cron("ir_cron_acceptance_certificate")
-        path, message = self.mail.wait_for(self.to_customer(self.order_name), "confirmation email")
+        # The certificates' cron, woken by the signature and run by the server's cron thread, renders the certificate
+        # and sends the confirmation that waited for it: nothing here flushes Odoo's mail queue.
+        path, message = self.mail.wait_for(self.to_customer(self.order_name), "confirmation email", flush=False)
+        self.confirmation_delay = path.stat().st_mtime - signed_at
+        if self.confirmation_delay > 60:
+            raise OdooError(f"the confirmation left {self.confirmation_delay:.0f} s after the signature (over 60 s)")
         (self.out / "confirmation.eml").write_bytes(path.read_bytes())
         files = [part.get_filename() or "" for part in message.iter_attachments()]
         others = [part for part in message.iter_attachments() if self.order_name not in (part.get_filename() or "")]
@@ -187,10 +192,10 @@ class Demo:
             f"order {self.order_name} is now '{order['state']}'; the customer got '{message['subject']}' with "
             f"{' and '.join(files)} (saved {os.path.relpath(self.out / 'confirmation.eml')})"
         )
+        self.log(f"d1. confirmation left {self.confirmation_delay:.0f} s after the signature (the server's own crons)")
 
     def keep_signed_documents(self):
         """The PDF the customer signed (the acceptance's evidence) and the certificate of acceptance."""
-        self.run_cron("ir_cron_acceptance_certificate")  # renders certificates after the signing request
         acceptance = self.rpc(
             "sale.order.acceptance",
             "search_read",
@@ -253,15 +258,39 @@ class Demo:
         expected = "posted" if self.post_and_send else "draft"  # Post and Send: posted and sent at the signature
         if (move["move_type"], move["state"]) != ("out_invoice", expected):
             raise OdooError(f"expected a {expected} customer invoice, got {move['move_type']} in state {move['state']}")
+        review = ""
+        if expected == "draft":
+            activities = self.rpc(
+                "mail.activity",
+                "search_read",
+                [("res_model", "=", "account.move"), ("res_id", "=", self.invoice_id)],
+                fields=["summary", "user_id"],
+            )
+            if [activity["user_id"][0] for activity in activities] != [self.data.salesperson_id]:
+                raise OdooError(f"the review activity is not the salesperson's: {activities}")
+            review = f"; '{activities[0]['summary']}' activity for {activities[0]['user_id'][1]}"
         self.log(
             f"e. {expected} invoice (id {self.invoice_id}) for {move['partner_id'][1]}: state {move['state']}, "
             f"{len(move['invoice_line_ids'])} line(s), total {move['amount_total']:,.2f} {move['currency_id'][1]}"
+            f"{review}"
         )
 
     def confirm_and_send(self):
         if not self.post_and_send:  # with Post and Send, the signature posted and sent it already
-            self.rpc("account.move", "action_auto_invoice_send", [self.invoice_id])
-        move = self.read_one("account.move", self.invoice_id, ["name", "state", "amount_total", "currency_id"])
+            self.sales.rpc("account.move", "action_auto_invoice_send", [self.invoice_id])
+        move = self.read_one(
+            "account.move",
+            self.invoice_id,
+            [
+                "name",
+                "state",
+                "amount_total",
+                "currency_id",
+                "invoice_date",
+                "invoice_date_due",
+                "invoice_payment_term_id",
+            ],
+        )
         if move["state"] != "posted":
             raise OdooError(f"invoice is '{move['state']}' after it was sent, expected 'posted'")
         self.invoice = move
@@ -271,13 +300,21 @@ class Demo:
             files = [part.get_filename() or "" for part in message.iter_attachments()]
             return name in str(message["subject"]) or any(file_name in f for f in files)
 
-        path, self.invoice_mail = self.mail.wait_for(is_invoice_mail, f"email for invoice {name}")
+        path, self.invoice_mail = self.mail.wait_for(is_invoice_mail, f"email for invoice {name}", flush=False)
         (self.out / "invoice.eml").write_bytes(path.read_bytes())
-        how = "by the Post and Send policy at the signature" if self.post_and_send else "by Confirm & Send"
+        how = (
+            "by the Post and Send policy at the signature"
+            if self.post_and_send
+            else f"by {self.names.salesperson}'s Confirm & Send"
+        )
+        terms = move["invoice_payment_term_id"][1] if move["invoice_payment_term_id"] else "no payment terms"
         self.log(
             f"f. invoice {name} posted and emailed {how} to {self.invoice_mail['to']}: "
-            f"'{self.invoice_mail['subject']}' (saved {os.path.relpath(self.out / 'invoice.eml')})"
+            f"'{self.invoice_mail['subject']}' (saved {os.path.relpath(self.out / 'invoice.eml')}); invoice date "
+            f"{move['invoice_date']}, due {move['invoice_date_due']} ({terms})"
         )
+        if move["invoice_date_due"] < move["invoice_date"]:
+            raise OdooError(f"invoice {name} is overdue on arrival: due {move['invoice_date_due']}")
 
     def download_pdf(self):
         name, total = self.invoice["name"], self.amount(self.invoice["amount_total"])
@@ -309,86 +346,6 @@ class Demo:
         self.log(f"g2. pdfsig {attached[0].get_filename()} (emailed): {seal_verdict(emailed)}; {self.verify(emailed)}")
         return attached[0].get_filename()
 
-    # --- e-Factura (--country ro) ---------------------------------------------------------------------------------
-    def submit_to_spv(self):
-        """Sending the invoice queued its e-Factura; auto_invoice_l10n_ro's job submits it through Odoo's ro_edi. The
-        job is triggered at once, and this server has no cron thread: the demo runs it as the scheduler would."""
-        name = self.invoice["name"]
-        if not self.read_one("account.move", self.invoice_id, ["auto_invoice_spv_pending"])["auto_invoice_spv_pending"]:
-            raise OdooError(f"invoice {name} was sent but its e-Factura is not queued for SPV")
-        self.run_cron("ir_cron_spv_submit", module="auto_invoice_l10n_ro")
-        move = self.read_one(
-            "account.move",
-            self.invoice_id,
-            ["l10n_ro_edi_state", "l10n_ro_edi_index", "auto_invoice_spv_pending", "auto_invoice_spv_error"],
-        )
-        if move["l10n_ro_edi_state"] != "invoice_sent" or move["auto_invoice_spv_pending"]:
-            raise OdooError(
-                f"the SPV job left invoice {name} in e-Factura state {move['l10n_ro_edi_state']!r} "
-                f"(still queued: {move['auto_invoice_spv_pending']}; error: {move['auto_invoice_spv_error']})"
-            )
-        self.spv_index = move["l10n_ro_edi_index"]
-        self.log(
-            f"g2. the SPV job (auto_invoice_l10n_ro.ir_cron_spv_submit) submitted invoice {name} through Odoo's "
-            f"ro_edi: e-Factura state '{move['l10n_ro_edi_state']}', index {self.spv_index} (answered by the SPV "
-            "stand-in of scripts/demo_addons; no request left this machine)"
-        )
-
-    def check_spv(self):
-        """The end of the Romanian demo: the SPV stand-in received exactly one e-Factura, a CIUS-RO XML billing this
-        invoice, the very XML emailed to the customer; saved in demo-output/ and printed."""
-        name = self.invoice["name"]
-        submissions = self.rpc(
-            "auto_invoice_demo_spv.submission",
-            "search_read",
-            [],
-            fields=["company_id", "xml", "move_type", "is_b2b", "date", "index"],
-        )
-        if len(submissions) != 1:
-            raise OdooError(f"the SPV stand-in received {len(submissions)} e-Factura(s), expected exactly 1")
-        submission = submissions[0]
-        xml = base64.b64decode(submission["xml"] or "")
-        root = ElementTree.fromstring(xml)
-        customization = root.findtext("cbc:CustomizationID", namespaces=UBL) or ""
-        number = root.findtext("cbc:ID", namespaces=UBL)
-        emailed = [
-            part for part in self.invoice_mail.iter_attachments() if (part.get_filename() or "").endswith(".xml")
-        ]
-        problems = []
-        if "CIUS-RO" not in customization:
-            problems.append(f"its CustomizationID {customization!r} is not CIUS-RO")
-        if number != name:
-            problems.append(f"its cbc:ID is {number!r}, not the invoice number {name!r}")
-        if (submission["move_type"], submission["is_b2b"]) != ("out_invoice", True):
-            problems.append(f"it came as {submission['move_type']}, B2B {submission['is_b2b']}")
-        if submission["company_id"][0] != self.data.company_id:
-            problems.append(f"it came from company {submission['company_id'][1]}")
-        if submission["index"] != self.spv_index:
-            problems.append(f"its index {submission['index']} is not the invoice's {self.spv_index}")
-        if [part.get_payload(decode=True) for part in emailed] != [xml]:
-            problems.append("the XML emailed to the customer is not the one SPV got")
-        if problems:
-            raise OdooError(f"the e-Factura the SPV stand-in received: {'; '.join(problems)}")
-        xml_path = self.out / emailed[0].get_filename()
-        xml_path.write_bytes(xml)
-
-        def party_vat(role):
-            return root.findtext(f"cac:{role}/cac:Party/cac:PartyTaxScheme/cbc:CompanyID", namespaces=UBL)
-
-        currency = root.findtext("cbc:DocumentCurrencyCode", namespaces=UBL)
-        issued = root.findtext("cbc:IssueDate", namespaces=UBL)
-        percent = root.findtext("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:Percent", namespaces=UBL)
-        self.log(
-            f"i. the SPV stand-in received exactly 1 e-Factura: index {submission['index']} on {submission['date']}, "
-            f"{submission['move_type']}, B2B, from {submission['company_id'][1]}:\n"
-            f"           CustomizationID {customization}\n"
-            f"           cbc:ID {number} (the invoice's number), IssueDate {issued}"
-            f", supplier {party_vat('AccountingSupplierParty')}, customer {party_vat('AccountingCustomerParty')}, "
-            f"{len(root.findall('cac:InvoiceLine', namespaces=UBL))} lines, VAT {percent} %, total "
-            f"{root.findtext('cac:LegalMonetaryTotal/cbc:PayableAmount', namespaces=UBL)} {currency}\n"
-            f"           saved {os.path.relpath(xml_path)} ({len(xml):,} bytes: the XML emailed to the customer)"
-        )
-
     def remind_unsigned(self):
         """A second quotation, sent 3 days ago and still unsigned: the reminder cron emails the customer."""
         order_id = self.rpc(
@@ -411,6 +368,8 @@ class Demo:
         self.rpc("sale.order", "write", [order_id], {"sign_reminder_sent_on": earlier.strftime("%Y-%m-%d %H:%M:%S")})
         self.run_cron("ir_cron_sign_reminder")
         # The only email of this quotation (marked as sent, never emailed): its subject is in the customer's language.
+        # A daily cron run by hand for a quotation back-dated by days: its email leaves with Odoo's mail queue, which
+        # the demo runs too rather than waiting for its next hourly run.
         path, message = self.mail.wait_for(self.to_customer(order["name"]), "reminder email")
         (self.out / "reminder.eml").write_bytes(path.read_bytes())
         body = message.get_body(("html",)).get_content()

@@ -34,7 +34,7 @@ esac
 rm -rf "$OUT" && mkdir -p "$OUT"
 trap stop_servers EXIT
 
-serve_fresh "$DB" "$MODULES" "$OUT" --max-cron-threads 0
+serve_fresh "$DB" "$MODULES" "$OUT" --max-cron-threads 1
 echo "demo: Odoo serves $DB on http://127.0.0.1:$PORT, mail goes to the SMTP sink on port $SINK_PORT"
 "$VENV/bin/python" "$ROOT/scripts/demo.py" --url "http://127.0.0.1:$PORT" --db "$DB" --sink "$OUT/mail" --out "$OUT" "$@"
 errors=$(log_errors "$OUT/odoo-server.log")

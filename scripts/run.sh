@@ -23,6 +23,9 @@ portal=$(sed -n 's/^portal: //p' "$OUT/seed.log")
 cat <<MSG
 
   Odoo:    http://127.0.0.1:$PORT  (database $DB, login admin / password admin)
+  Sales:   sam.carter@auto-invoice-demo.example / salesperson: the quotation's salesperson (a Sales user), who gets
+           the "Review and send" activity once the customer signs and sends the invoice himself (Settings > Sales >
+           Salespeople Send the Invoices of Their Signed Quotations, on here; off by default)
   Portal:  $portal
            (a quotation waiting for the customer's signature; open it in a private window)
   Mail:    $OUT/mail/   Log: $OUT/odoo-server.log

@@ -24,6 +24,7 @@ CUSTOMER = "Acme Corporation"
 CUSTOMER_EMAIL = "jane.doe@acme.example"
 SIGNER = "Jane Doe"  # the customer's contact person
 SALESPERSON, SALESPERSON_EMAIL = "Sam Carter", "sam.carter@auto-invoice-demo.example"
+SALESPERSON_PASSWORD = "salesperson"  # the demo's and make run's salesperson logs in with their email and this
 SERVICE, GOODS = "Onboarding workshop", "Welcome kit"
 
 
@@ -121,6 +122,7 @@ def create_salesperson(client, company_id, names, lang=None):
         "name": names.salesperson,
         "login": names.salesperson_email,
         "email": names.salesperson_email,
+        "password": SALESPERSON_PASSWORD,
         "company_id": company_id,
         "company_ids": [(6, 0, [company_id])],
         "group_ids": [(4, group)],

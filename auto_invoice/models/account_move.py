@@ -170,8 +170,9 @@ class AccountMove(models.Model):
         """Confirm & Send: post the reviewed automatic invoices, match their online payments, then send them as Odoo's
         Send does by default (the customer's sending method, the invoice's extra EDIs), with their PDF."""
         self._auto_invoice_check_sendable()
-        self._auto_invoice_post()  # which closes the review (_post)
-        self._auto_invoice_send()
+        moves = self._auto_invoice_as_sender()  # a salesperson of the review group: checked, then in sudo
+        moves._auto_invoice_post()  # which closes the review (_post)
+        moves._auto_invoice_send()
         return True
 
     # === BUSINESS METHODS === #
@@ -206,9 +207,9 @@ class AccountMove(models.Model):
             raise AccessError(self.env._("Only the acceptance of a quotation can make an invoice automatic."))
 
     def _auto_invoice_check_sendable(self):
-        if not self.env.user.has_group("account.group_account_invoice"):
+        if not self.env["account.move"]._auto_invoice_may_review(self.env.user):
             raise AccessError(self.env._("Only users with billing rights can confirm and send invoices."))
-        self.check_access("write")
+        self.check_access("write")  # for a salesperson of the review group: the drafts of their signed quotations
         for move in self:
             if not move.is_auto_invoice:
                 raise UserError(

@@ -4,12 +4,13 @@ import subprocess
 
 from markupsafe import Markup
 
-from odoo import fields, models
-from odoo.exceptions import AccessError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import is_html_empty, str2bool
 from odoo.tools.misc import find_in_path
 
 from ..owned_context import owned_value
+from .account_move_review import BILLING_GROUP
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES
 from .sale_order_reminder import REMINDER_CADENCE_RULE
 
@@ -63,6 +64,24 @@ class ResCompany(models.Model):
         required=True,
         help="Keep the invoice as a draft for a person to review (then Confirm & Send), post it, or post and send it "
         "to the customer with their usual sending method.",
+    )
+
+    # Who reviews the invoices made at signature (account_move_review.py)
+    auto_invoice_review_by = fields.Selection(
+        selection=[("salesperson", "The salesperson"), ("reviewer", "A billing user")],
+        string="Invoices Reviewed By",
+        default="salesperson",
+        required=True,
+        help='Who gets the "Review and send" activity of an invoice kept as a draft: the quotation\'s salesperson '
+        "(when they may send invoices: billing rights, or the option that lets salespeople send the invoices of their "
+        "signed quotations), or the billing user named here. A salesperson who cannot send invoices is never asked: "
+        "the billing user named here is, and the salesperson is told.",
+    )
+    auto_invoice_reviewer_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Invoice Reviewer",
+        domain=lambda self: [("share", "=", False), ("all_group_ids", "in", self.env.ref(BILLING_GROUP).ids)],
+        help="The billing user who reviews and sends the invoices made at signature that their salesperson cannot.",
     )
 
     # Reminders of unsigned quotations
@@ -119,6 +138,18 @@ class ResCompany(models.Model):
         translate=True,
         help="Printed below the payment instructions of the branded invoice, in the customer's language.",
     )
+
+    @api.constrains("auto_invoice_reviewer_id")
+    def _check_auto_invoice_reviewer(self):
+        for company in self:
+            reviewer = company.auto_invoice_reviewer_id
+            if reviewer and not reviewer.has_group(BILLING_GROUP):
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s cannot review invoices: only a user with billing rights can confirm and send them.",
+                        user=reviewer.name,
+                    )
+                )
 
     def _auto_invoice_brand(self):
         """The colours and font of the branded invoice and emails, from the company's document layout.

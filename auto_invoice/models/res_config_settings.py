@@ -10,6 +10,15 @@ class ResConfigSettings(models.TransientModel):
     auto_invoice_deposit_percentage = fields.Float(related="company_id.auto_invoice_deposit_percentage", readonly=False)
     auto_invoice_deposit_amount = fields.Monetary(related="company_id.auto_invoice_deposit_amount", readonly=False)
     auto_invoice_after = fields.Selection(related="company_id.auto_invoice_after", readonly=False)
+    auto_invoice_review_by = fields.Selection(related="company_id.auto_invoice_review_by", readonly=False)
+    auto_invoice_reviewer_id = fields.Many2one(related="company_id.auto_invoice_reviewer_id", readonly=False)
+    group_auto_invoice_salesperson_review = fields.Boolean(
+        string="Salespeople Send the Invoices of Their Signed Quotations",
+        implied_group="auto_invoice.group_auto_invoice_salesperson_review",
+        group="sales_team.group_sale_salesman",
+        help="Salespeople may edit, confirm and send the draft invoices created at the signature of their own "
+        "quotations (and no other invoice), without billing rights.",
+    )
 
     # Reminders of unsigned quotations
     sign_reminder_first_days = fields.Integer(related="company_id.sign_reminder_first_days", readonly=False)

@@ -53,7 +53,10 @@ class SaleOrder(models.Model):
         stays the acceptance's: the order's other readers (Inventory, Project) see the message, not the evidence."""
         self.ensure_one()
         order = self.with_user(SUPERUSER_ID) if self.env.su else self  # as Odoo's own sending in sudo
-        # Odoo's message_post_with_source(), with one attachment more than the template's own (its report).
+        # Odoo's message_post_with_source(), with one attachment more than the template's own (its report). Sent when
+        # the transaction commits, also from the certificates' cron, whose server action would otherwise leave it to
+        # the mail queue's next run (mail's ir.actions.server sets mail_notify_force_send=False): up to an hour for the
+        # customer who has just signed.
         composer = (
             order.env["mail.compose.message"]
             .with_context(
@@ -62,6 +65,7 @@ class SaleOrder(models.Model):
                 default_res_ids=self.ids,
                 default_template_id=mail_template.id,
                 force_send=True,
+                mail_notify_force_send=True,
             )
             .create(
                 {
