@@ -347,8 +347,9 @@ class Demo(RomanianSteps):
         return attached[0].get_filename()
 
     def remind_unsigned(self):
-        """A second quotation, sent 3 days ago and still unsigned: the reminder cron emails the customer."""
-        order_id = self.rpc(
+        """A second quotation of the salesperson, sent 3 days ago and still unsigned: the reminder cron emails the
+        customer."""
+        order_id = self.sales.rpc(
             "sale.order",
             "create",
             {
@@ -359,7 +360,7 @@ class Demo(RomanianSteps):
                 "order_line": [(0, 0, {"product_id": self.service_id, "product_uom_qty": 2})],
             },
         )
-        self.rpc("sale.order", "action_quotation_sent", [order_id])
+        self.sales.rpc("sale.order", "action_quotation_sent", [order_id])
         order = self.read_one("sale.order", order_id, ["name", "sign_reminder_first_days"])
         days = order["sign_reminder_first_days"]
         sent_on = self.rpc("sale.order", "read", [order_id], ["sign_reminder_sent_on"])[0]["sign_reminder_sent_on"]
