@@ -339,12 +339,14 @@ class SaleOrderAcceptance(models.Model):
         return {"content_canonical": content, "content_sha256": self._sha256(content)}
 
     @api.model
-    def _cron_attach_certificates(self, batch_size=50):
-        """Render the certificates of the acceptances that have none yet (triggered by each signature).
+    def _cron_attach_certificates(self):
+        """Render the certificates of the acceptances that have none yet (triggered by each signature), each with the
+        commit that sends its confirmation email.
 
         Out of the customer's signing request: the certificate is drawn from the acceptance alone, which never
-        changes, so rendering it a moment later gives the same document. An acceptance whose rendering fails is
-        tried again at the next run.
+        changes, so rendering it a moment later gives the same document. Every acceptance waiting now is counted as
+        remaining, so that Odoo runs the cron again at once when its time runs out (not at its next daily run); each is
+        tried once per run, in the order signed: one whose rendering fails is tried again at the next run.
         """
         # An acceptance whose signed PDF is still to be rendered (background mode) waits for it; one recorded before
         # acceptances had documents (no channel) has none to wait for.
@@ -356,7 +358,7 @@ class SaleOrderAcceptance(models.Model):
                 ("document_id", "!=", False),
                 ("channel", "=", False),
             ],
-            limit=batch_size,
+            order="id",
         )
         self.env["sale.order"]._auto_invoice_send_unclaimed_confirmations()
         self.env["ir.cron"]._commit_progress(remaining=len(acceptances))

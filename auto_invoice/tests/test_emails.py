@@ -10,6 +10,7 @@ from odoo.tools import format_amount, mute_logger
 from odoo.addons.mail.tests.common import MockEmail
 
 from ..models.sale_order import RECORDED_BY_CALLER
+from ..owned_context import own
 from ..wizard.mail_compose_message import BRANDED_LAYOUT
 from .common import AutoInvoiceCommon
 
@@ -125,7 +126,7 @@ class TestAutoInvoiceEmails(AutoInvoiceCommon, MockEmail):
         # Signed with no acceptance recorded (before the addon was installed), confirmed now: its confirmation waits
         # for a certificate that no acceptance will render; the certificates' cron sends it without one.
         order = self._create_quotation(require_payment=True)
-        order.sudo().with_context(**{RECORDED_BY_CALLER: True}).write(
+        order.sudo().with_context(**own(RECORDED_BY_CALLER)).write(
             {"signature": self.signature, "signed_by": "Ada Lovelace"}
         )
         self.assertFalse(order.sudo().acceptance_ids)

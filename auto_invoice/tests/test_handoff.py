@@ -169,3 +169,18 @@ class TestHandOff(AutoInvoiceCommon, HttpCase, MockEmail):
         self.assertNotIn("Journal Entry", mails.body_html)
         self.assertNotIn("PO-4711", mails.subject, "the draft is named by its quotation, not the customer's reference")
         self.assertIn("Confirm &amp; Send", mails.body_html)
+
+    def test_one_run_of_the_certificates_cron_confirms_every_signature_waiting(self):
+        # More signatures at once than the cron once rendered in a run (50): none waits for its next daily run.
+        orders = self.env["sale.order"]
+        for _index in range(51):
+            orders |= self._create_quotation(lines=[(self.service, 1.0)], auto_invoice_on_signature=False)
+        with self.mock_mail_gateway():
+            for order in orders:
+                self._sign_in_backend(order)
+            self.assertFalse(orders.acceptance_ids.certificate_id)
+            self.env.ref("auto_invoice.ir_cron_acceptance_certificate").sudo().method_direct_trigger()
+
+        self.assertEqual(len(orders.acceptance_ids.certificate_id), 51, "every certificate rendered")
+        confirmed = {mail["subject"] for mail in self._mails if "confirmed" in (mail["subject"] or "")}
+        self.assertEqual(len(confirmed), 51, "and every confirmation sent")

@@ -155,6 +155,13 @@ class TestOfflineAcceptance(AutoInvoiceCommon, HttpCase):
             self._wizard(order, accepted_on=fields.Datetime.now() + timedelta(days=1)).action_record()
         self.assertUntouched(order)
 
+    def test_date_before_the_quotation_existed_is_refused(self):
+        # The certificate and the public page would state that date as the acceptance's.
+        order = self._create_quotation()
+        with self.assertRaisesRegex(ValidationError, "cannot have been accepted before"):
+            self._wizard(order, accepted_on=order.create_date - timedelta(days=1)).action_record()
+        self.assertUntouched(order)
+
     def test_20_mb_upload_is_refused(self):
         order = self._create_quotation()
         big = png_bytes() + b"\0" * (20 * 1024 * 1024)

@@ -58,6 +58,14 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
         signer = self.env["sale.order.acceptance"]._check_signer_name(self.signer_name)
         if self.accepted_on > fields.Datetime.now():
             raise ValidationError(self.env._("The date of the acceptance cannot be in the future."))
+        if self.accepted_on < order.create_date.replace(microsecond=0):  # the certificate and the page state it
+            raise ValidationError(
+                self.env._(
+                    "%(order)s was created on %(date)s: it cannot have been accepted before.",
+                    order=order.display_name,
+                    date=fields.Datetime.to_string(fields.Datetime.context_timestamp(self, order.create_date)),
+                )
+            )
         upload = self._check_signature_upload()
         # The order needs an image to count as signed for Odoo (no second signature on the portal, shown as signed):
         # the upload, else a stamp that says how it was accepted, never an imitation of a handwritten signature.
