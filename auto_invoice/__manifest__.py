@@ -22,6 +22,7 @@
         "views/sale_order_views.xml",
         "views/sale_order_template_views.xml",
         "views/account_move_views.xml",
+        "wizard/auto_invoice_send_confirm_views.xml",
         "views/sale_portal_templates.xml",
         # The company's seal and the public verification page
         "wizard/auto_invoice_seal_upload_views.xml",

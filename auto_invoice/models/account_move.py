@@ -168,8 +168,11 @@ class AccountMove(models.Model):
 
     def action_auto_invoice_send(self):
         """Confirm & Send: post the reviewed automatic invoices, match their online payments, then send them as Odoo's
-        Send does by default (the customer's sending method, the invoice's extra EDIs), with their PDF."""
+        Send does by default (the customer's sending method, the invoice's extra EDIs), with their PDF. Drafts that no
+        longer bill what the customer signed are sent only once the reviewer confirms them in a dialog."""
         self._auto_invoice_check_sendable()
+        if question := self.env["auto_invoice.send.confirm"]._ask_before_sending(self):
+            return question
         moves = self._auto_invoice_as_sender()  # a salesperson of the review group: checked, then in sudo
         moves._auto_invoice_post()  # which closes the review (_post)
         moves._auto_invoice_send()

@@ -26,3 +26,4 @@ from . import test_invoice_additions
 from . import test_seal
 from . import test_client_context
 from . import test_handoff
+from . import test_edited_invoice

@@ -93,7 +93,9 @@ class TestHandOff(AutoInvoiceCommon, HttpCase, MockEmail):
             {"invoice_line_ids": [Command.create({"name": "Travel", "quantity": 1, "price_unit": 50.0})]}
         )
         with self.mock_mail_gateway():
-            invoice.with_user(self.salesman).action_auto_invoice_send()
+            question = invoice.with_user(self.salesman).action_auto_invoice_send()
+            self.assertEqual(question["res_model"], "auto_invoice.send.confirm", "edited: asked first")
+            self.env["auto_invoice.send.confirm"].with_user(self.salesman).browse(question["res_id"]).action_confirm()
 
         self.assertEqual(invoice.state, "posted")
         self.assertTrue(invoice.is_move_sent)
