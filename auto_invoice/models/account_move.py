@@ -83,7 +83,12 @@ class AccountMove(models.Model):
     def _compute_auto_invoice_differences(self):
         for move in self:
             signed = move.auto_invoice_acceptance_id._signed_content()
-            move.auto_invoice_differences = "\n".join(move._auto_invoice_compare(signed)) if signed else False
+            if not signed:
+                move.auto_invoice_differences = False
+            elif move._is_downpayment():  # a share of the quotation by design: compared with the deposit asked
+                move.auto_invoice_differences = move._auto_invoice_compare_deposit()
+            else:
+                move.auto_invoice_differences = "\n".join(move._auto_invoice_compare(signed))
 
     @api.depends("auto_invoice_acceptance_id", "invoice_line_ids.sale_line_ids")
     def _compute_auto_invoice_added_lines(self):
@@ -327,6 +332,23 @@ class AccountMove(models.Model):
                     )
                 )
         return differences
+
+    def _auto_invoice_compare_deposit(self):
+        """What this deposit invoice bills otherwise than the deposit its acceptance asked for (or the online payments
+        made beyond it, which the deposit bills then: sale_order_acceptance_invoice._deposit_to_bill), or False."""
+        self.ensure_one()
+        acceptance = self.auto_invoice_acceptance_id
+        if acceptance.auto_invoice_amount not in ("percentage", "fixed"):
+            return False
+        asked = acceptance._deposit_asked()
+        paid = min(max(asked, acceptance.order_id.amount_paid), acceptance._signed_total())
+        if any(not self.currency_id.compare_amounts(self.amount_total, amount) for amount in (asked, paid)):
+            return False
+        return self.env._(
+            "Deposit: %(asked)s asked at signature, %(billed)s on the invoice.",
+            asked=format_amount(self.env, asked, self.currency_id),
+            billed=format_amount(self.env, self.amount_total, self.currency_id),
+        )
 
     def _auto_invoice_signed_currency(self, signed):
         """The currency of the `signed` content (this invoice's, unless it was changed since)."""

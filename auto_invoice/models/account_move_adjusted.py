@@ -13,20 +13,23 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     def _auto_invoice_differs_from_signed(self):
-        """Whether this invoice bills the signed quotation otherwise than it was signed (the review's differences,
-        read in sudo: the customer renders the invoice on the portal).
-
-        Only an invoice that bills the quotation at once is compared: a deposit invoice, or one that deducts deposits,
-        bills a part of it by design, which the line-by-line comparison reads as a difference."""
+        """Whether this invoice bills otherwise than the customer signed (the review's differences, read in sudo: the
+        customer renders the invoice on the portal); a deposit, otherwise than the deposit asked at signature."""
         self.ensure_one()
-        move = self.sudo()
-        return move._auto_invoice_billing_kind() == "full" and bool(move.auto_invoice_differences)
+        return bool(self.sudo().auto_invoice_differences)
+
+    def _auto_invoice_claims_signed_quotation(self):
+        """Whether the company's texts for this invoice say it bills the quotation the customer signed, which an
+        adjusted invoice must not: those of an invoice that bills the quotation at once (a deposit's and a final
+        invoice's speak of their share)."""
+        self.ensure_one()
+        return self.sudo()._auto_invoice_billing_kind() == "full" and self._auto_invoice_differs_from_signed()
 
     def _auto_invoice_adjusted_intro(self):
         """The branded invoice's introduction when this invoice differs from the signed quotation, in place of the
         company's (written for an invoice that bills what was signed); "" otherwise."""
         self.ensure_one()
-        if not self._auto_invoice_differs_from_signed():
+        if not self._auto_invoice_claims_signed_quotation():
             return ""
         return self.env._(
             "This invoice bills the quotation %(order)s you signed, adjusted since then: see the lines below.",
@@ -35,7 +38,7 @@ class AccountMove(models.Model):
 
     def _auto_invoice_email_text(self):
         # The company's sentence says that the invoice bills the quotation the customer signed.
-        if not self._auto_invoice_differs_from_signed():
+        if not self._auto_invoice_claims_signed_quotation():
             return super()._auto_invoice_email_text()
         bold = Markup("<strong>%s</strong>")
         return Markup('<p style="margin: 0;">%s</p>') % self.env._(

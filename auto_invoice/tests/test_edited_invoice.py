@@ -199,3 +199,22 @@ class TestEditedInvoice(AutoInvoiceCommon, HttpCase, MockEmail):
         self.assertIn(FULL_INTRO, unedited_text, "an invoice that bills what was signed keeps the company's intro")
         self.assertNotIn("adjusted", unedited_text)
         self.assertIn("Accepted by Ada Lovelace", unedited_text)
+
+    def test_deposit_draft_matches_its_deposit_and_asks_once_edited(self):
+        # A deposit bills a share of the quotation by design: compared with the deposit asked, not line by line.
+        order = self._create_quotation(
+            lines=[(self.service, 1.0)], auto_invoice_amount="percentage", auto_invoice_deposit_percentage=30.0
+        )
+        self._sign_in_backend(order)
+        deposit = order.auto_invoice_id
+        self.assertFalse(deposit.auto_invoice_differences, "a deposit of what was asked matches")
+
+        deposit.with_user(self.billing_user).write(
+            {"invoice_line_ids": [Command.update(deposit.invoice_line_ids.id, {"price_unit": 100.0})]}
+        )
+
+        asked = format_amount(self.env, order.amount_total * 0.3, order.currency_id)
+        self.assertIn(f"Deposit: {asked} asked at signature", deposit.auto_invoice_differences)
+        dialog = self._dialog(self._confirm_and_send(deposit))
+        self.assertIn(asked, dialog.differences)
+        self.assertEqual(deposit.state, "draft")
