@@ -7,6 +7,7 @@ from PIL import Image
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
+from odoo.tools import SQL
 
 from .common import AutoInvoiceCommon, expected_content_sha256
 
@@ -20,6 +21,16 @@ def png_bytes(size=(400, 200)):
 @tagged("post_install", "-at_install")
 class TestOfflineAcceptance(AutoInvoiceCommon, HttpCase):
     """A salesperson records an acceptance received on paper, by phone or by email."""
+
+    @classmethod
+    def _create_quotation(cls, lines=None, **values):
+        """A quotation created two days ago: the tests record an acceptance received yesterday."""
+        order = super()._create_quotation(lines=lines, **values)
+        cls.env.cr.execute(
+            SQL("UPDATE sale_order SET create_date = create_date - interval '2 days' WHERE id = %s", order.id)
+        )
+        order.invalidate_recordset(["create_date"])
+        return order
 
     def _wizard(self, order, **values):
         return (
