@@ -2,6 +2,7 @@ from . import auto_invoice_policy_mixin
 from . import auto_invoice_seal
 from . import auto_invoice_verification_check
 from . import account_move
+from . import account_move_dates
 from . import account_move_send
 from . import ir_actions_report
 from . import ir_http
