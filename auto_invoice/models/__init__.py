@@ -4,6 +4,7 @@ from . import auto_invoice_verification_check
 from . import account_move
 from . import account_move_review
 from . import account_move_adjusted
+from . import account_move_dates
 from . import account_move_send
 from . import ir_actions_report
 from . import ir_http

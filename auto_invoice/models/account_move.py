@@ -137,8 +137,10 @@ class AccountMove(models.Model):
     # === MAIL METHODS === #
 
     def _message_set_main_attachment_id(self, attachments, force=False, filter_xml=True):
-        # The certificate of acceptance posted on an automatic invoice is evidence beside it, not the invoice: the
-        # attachment preview of the draft, which shows the main attachment, never takes it for the invoice.
+        # The certificate of acceptance on an automatic invoice's note is evidence beside it, not the invoice: never
+        # its main attachment (which its preview shows), though message_post takes a note's attachments for it. Not
+        # enough alone: the web client previews the newest PDF of the invoice's own attachments when it has no main
+        # one, hence a copy kept with the acceptance (sale.order.acceptance._certificate_copy).
         certificates = self.sudo().auto_invoice_acceptance_id.certificate_id
         if certificates:
             attachments = attachments.filtered(

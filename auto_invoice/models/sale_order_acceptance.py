@@ -410,7 +410,8 @@ class SaleOrderAcceptance(models.Model):
         """Tell the order and the invoices that the certificate exists. Its evidence (IP address, user agent,
         signature) is for the readers of acceptances: every reader of a message can download its attachments, and
         Inventory or Project users read sales orders; the order's note links to the acceptance, which keeps the file.
-        The invoices' readers read acceptances: they get a copy, the reviewer's document at hand."""
+        The invoices' readers read acceptances: their notes carry a copy, the reviewer's document at hand (kept with the
+        acceptance, see _certificate_copy)."""
         acceptance = self.sudo()
         author = self.env.ref("base.partner_root").id
         acceptance.order_id.message_post(
@@ -426,8 +427,20 @@ class SaleOrderAcceptance(models.Model):
                 body=self.env._("Certificate of acceptance %(reference)s.", reference=acceptance.name),
                 author_id=author,
                 subtype_xmlid="mail.mt_note",
-                attachment_ids=certificate.copy({"res_model": invoice._name, "res_id": invoice.id}).ids,
+                attachment_ids=acceptance._certificate_copy().ids,
             )
+
+    def _certificate_copy(self):
+        """A copy of the certificate for a note on this acceptance's invoices, kept with the acceptance (in sudo): the
+        readers of acceptances open it, and the readers of the note through it.
+
+        Not an attachment of the invoice: Odoo's web client previews the newest PDF attached to a record that has no
+        main attachment (and registers it as such: mail's thread_model_patch.js), so the draft's preview would be the
+        certificate, not the invoice to review. A copy: a note's attachments can be deleted with it, the acceptance's
+        evidence stays."""
+        self.ensure_one()
+        acceptance = self.sudo()
+        return acceptance.certificate_id.copy({"res_model": acceptance._name, "res_id": acceptance.id})
 
     @api.model
     def _trigger_certificates(self):

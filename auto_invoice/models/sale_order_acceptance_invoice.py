@@ -130,6 +130,7 @@ class SaleOrderAcceptance(models.Model):
                 invoice = order._auto_invoice_generate_payment_invoice(amount)
                 # Posted by its policy or a person, never by the payment (see sale.order._auto_invoice_generate).
                 invoice.sudo().transaction_ids = [Command.clear()]
+                invoice._auto_invoice_remember_draft_dates()  # dated when it is posted, as the acceptance's own
         except (psycopg2.OperationalError, pg_errors.UniqueViolation):
             raise
         except Exception as error:  # the payment is recorded by Odoo all the same; a person invoices it
@@ -144,6 +145,7 @@ class SaleOrderAcceptance(models.Model):
         """Record `invoice` as this acceptance's automatic invoice (the unique index refuses a second live one)."""
         self.ensure_one()
         invoice.sudo().auto_invoice_acceptance_id = self.sudo()
+        invoice._auto_invoice_remember_draft_dates()  # dated when it is posted (account_move_dates.py)
         self.sudo().write({"state": "done", "error": False})
 
     def _mark_failed(self, error):
@@ -305,7 +307,7 @@ class SaleOrderAcceptance(models.Model):
             ),
             author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",
-            attachment_ids=certificate and certificate.copy({"res_model": "account.move", "res_id": invoice.id}).ids,
+            attachment_ids=certificate and self._certificate_copy().ids,
         )
         order.message_post(
             body=self.env._(
