@@ -2,6 +2,7 @@ from . import auto_invoice_policy_mixin
 from . import auto_invoice_seal
 from . import auto_invoice_verification_check
 from . import account_move
+from . import account_move_compare
 from . import account_move_review
 from . import account_move_adjusted
 from . import account_move_dates
