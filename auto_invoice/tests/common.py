@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.modules.module import load_script
 from odoo.tests import new_test_user
-from odoo.tools import format_amount, mute_logger
+from odoo.tools import SQL, format_amount, mute_logger
 from odoo.tools.misc import file_path
 from odoo.tools.translate import TranslationModuleReader
 
@@ -211,6 +211,19 @@ class AutoInvoiceCommon(AccountTestInvoicingCommon):
         user = user or self.salesman
         action = order.with_user(user).action_quotation_send()
         return self.env["mail.compose.message"].with_user(user).with_context(**action["context"]).create({})
+
+    @classmethod
+    def _created_days_ago(cls, order, days=2):
+        """`order` as if created `days` ago: an acceptance recorded by hand may be dated back to then, not before."""
+        cls.env.cr.execute(
+            SQL(
+                "UPDATE sale_order SET create_date = create_date - make_interval(days => %s) WHERE id = %s",
+                days,
+                order.id,
+            )
+        )
+        order.invalidate_recordset(["create_date"])
+        return order
 
     def _sign_in_backend(self, order, user=None):
         order.with_user(user or self.salesman).write({"signature": self.signature, "signed_by": "Ada Lovelace"})

@@ -94,7 +94,7 @@ class TestAutoInvoiceCertificate(AutoInvoiceCommon, HttpCase):
                 self.assertIn(value, words, "whole: wrapped between words, never inside one")
 
     def test_offline_certificate_says_who_recorded_it_and_how_it_was_accepted(self):
-        order = self._create_quotation()
+        order = self._created_days_ago(self._create_quotation())
         accepted_on = fields.Datetime.now().replace(microsecond=0) - timedelta(hours=3)
         self.env["sale.order.offline.acceptance"].with_user(self.salesman).create(
             {"order_id": order.id, "signer_name": "Ada Lovelace", "accepted_on": accepted_on, "method": "phone"}

@@ -7,7 +7,6 @@ from PIL import Image
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import SQL
 
 from .common import AutoInvoiceCommon, expected_content_sha256
 
@@ -25,12 +24,7 @@ class TestOfflineAcceptance(AutoInvoiceCommon, HttpCase):
     @classmethod
     def _create_quotation(cls, lines=None, **values):
         """A quotation created two days ago: the tests record an acceptance received yesterday."""
-        order = super()._create_quotation(lines=lines, **values)
-        cls.env.cr.execute(
-            SQL("UPDATE sale_order SET create_date = create_date - interval '2 days' WHERE id = %s", order.id)
-        )
-        order.invalidate_recordset(["create_date"])
-        return order
+        return cls._created_days_ago(super()._create_quotation(lines=lines, **values))
 
     def _wizard(self, order, **values):
         return (

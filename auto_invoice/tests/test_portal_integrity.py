@@ -273,7 +273,7 @@ class TestAutoInvoicePortalIntegrity(AutoInvoiceCommon, HttpCase):
             self.assertTrue(done, "marked done, with its feedback in the chatter")
 
     def test_offline_note_stays_internal(self):
-        order = self._create_quotation()
+        order = self._created_days_ago(self._create_quotation())
         note = "Customer hinted at a 10% discount on the next project; margin is thin."
         self.env["sale.order.offline.acceptance"].with_user(self.salesman).create(
             {
