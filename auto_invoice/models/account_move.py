@@ -79,6 +79,7 @@ class AccountMove(models.Model):
         "invoice_line_ids.tax_ids",
         "invoice_line_ids.product_id",
         "amount_total",
+        "auto_invoice_draft_total",
     )
     def _compute_auto_invoice_differences(self):
         for move in self:

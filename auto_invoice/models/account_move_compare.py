@@ -2,12 +2,20 @@
 question of Confirm & Send (auto_invoice.send.confirm) and the wording of an adjusted invoice read it
 (`auto_invoice_differences`, computed in account_move.py)."""
 
-from odoo import models
+from odoo import fields, models
 from odoo.tools import float_compare, float_repr, format_amount, formatLang
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
+
+    auto_invoice_draft_total = fields.Monetary(
+        string="Total of the Draft",
+        readonly=True,
+        copy=False,
+        currency_field="currency_id",
+        help="What the acceptance made this draft bill, tax included: a deposit edited since reads as a difference.",
+    )
 
     def _auto_invoice_compare(self, signed):
         """What this invoice bills differently from the `signed` priced content, one sentence per difference.
@@ -73,20 +81,23 @@ class AccountMove(models.Model):
                 )
         return differences
 
+    def _auto_invoice_remember_draft_total(self):
+        """Remember what these drafts, just made by an acceptance, bill (see _auto_invoice_compare_deposit). In sudo:
+        the acceptance makes them for the signer, who may not write invoices."""
+        for move in self.sudo():
+            move.auto_invoice_draft_total = move.amount_total
+
     def _auto_invoice_compare_deposit(self):
-        """What this deposit invoice bills otherwise than the deposit its acceptance asked for (or the online payments
-        made beyond it, which the deposit bills then: sale_order_acceptance_invoice._deposit_to_bill), or False."""
+        """What this deposit invoice bills otherwise than its acceptance made it bill, or False. The acceptance bills
+        the deposit its policy asks for, or the online payments made beyond it (_deposit_to_bill): a share of the
+        quotation by design, which the line-by-line comparison would read as a difference."""
         self.ensure_one()
-        acceptance = self.auto_invoice_acceptance_id
-        if acceptance.auto_invoice_amount not in ("percentage", "fixed"):
-            return False
-        asked = acceptance._deposit_asked()
-        paid = min(max(asked, acceptance.order_id.amount_paid), acceptance._signed_total())
-        if any(not self.currency_id.compare_amounts(self.amount_total, amount) for amount in (asked, paid)):
+        made = self.auto_invoice_draft_total
+        if not made or not self.currency_id.compare_amounts(self.amount_total, made):
             return False
         return self.env._(
-            "Deposit: %(asked)s asked at signature, %(billed)s on the invoice.",
-            asked=format_amount(self.env, asked, self.currency_id),
+            "Deposit: %(made)s made at signature, %(billed)s on the invoice.",
+            made=format_amount(self.env, made, self.currency_id),
             billed=format_amount(self.env, self.amount_total, self.currency_id),
         )
 

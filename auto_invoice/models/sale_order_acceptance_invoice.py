@@ -146,6 +146,7 @@ class SaleOrderAcceptance(models.Model):
         self.ensure_one()
         invoice.sudo().auto_invoice_acceptance_id = self.sudo()
         invoice._auto_invoice_remember_draft_dates()  # dated when it is posted (account_move_dates.py)
+        invoice._auto_invoice_remember_draft_total()  # a deposit edited since reads as a difference
         self.sudo().write({"state": "done", "error": False})
 
     def _mark_failed(self, error):

@@ -214,7 +214,7 @@ class TestEditedInvoice(AutoInvoiceCommon, HttpCase, MockEmail):
         )
 
         asked = format_amount(self.env, order.amount_total * 0.3, order.currency_id)
-        self.assertIn(f"Deposit: {asked} asked at signature", deposit.auto_invoice_differences)
+        self.assertIn(f"Deposit: {asked} made at signature", deposit.auto_invoice_differences)
         dialog = self._dialog(self._confirm_and_send(deposit))
         self.assertIn(asked, dialog.differences)
         self.assertEqual(deposit.state, "draft")
