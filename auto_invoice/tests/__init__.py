@@ -25,3 +25,4 @@ from . import test_access_rules
 from . import test_invoice_additions
 from . import test_seal
 from . import test_client_context
+from . import test_customer_details
