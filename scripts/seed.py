@@ -81,6 +81,9 @@ def seed(client):
     )
     client.rpc("res.users", "write", [client.uid], {"company_id": company_id, "company_ids": [(4, company_id)]})
     client.rpc("res.partner", "write", [user["partner_id"][0]], {"email": "sales@auto-invoice-demo.example"})
+    # The company's time zone: its customer's documents state times in it (the customer has none of their own).
+    company_partner = client.read_one("res.company", company_id, ["partner_id"])["partner_id"][0]
+    client.rpc("res.partner", "write", [company_partner], {"tz": "America/Los_Angeles"})
     point_links_at_server(client)
     company_customer_id = client.rpc(
         "res.partner",
@@ -92,6 +95,7 @@ def seed(client):
             "street": "1 Market St",
             "city": "San Francisco",
             "zip": "94105",
+            "state_id": ca[0] if ca else False,  # a US address names its state ("San Francisco CA 94105")
             "country_id": us[0],
         },
     )

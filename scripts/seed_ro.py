@@ -33,6 +33,7 @@ NAMES = Names(
     goods="Kit de bun venit",
 )
 COMPANY_VAT = "RO1234567897"
+COMPANY_NRC = "J40/1234/2020"  # a Bucharest company (J40) at the trade register
 CUSTOMER_VAT = "RO18547290"
 IBAN = "RO98RNCB1234567890123456"
 BANK_BIC = "RNCBROBU"  # Banca Comercială Română, in l10n_ro's list of banks
@@ -44,8 +45,8 @@ TEXTS = {
     "oferta semnată de dumneavoastră; diferența se facturează pe factura finală.</p>",
     "auto_invoice_invoice_intro_final": "<p>Vă mulțumim că ne-ați ales. Prezenta factură reprezintă restul ofertei "
     "semnate de dumneavoastră, din care s-au dedus avansurile facturate.</p>",
-    "auto_invoice_invoice_closing": "<p>Întrebări despre această factură? Răspundeți la e-mailul ei: vă răspundem în "
-    "cel mult o zi.</p>",
+    "auto_invoice_invoice_closing": "<p>Întrebări despre această factură? Răspundeți la e-mailul cu care v-a fost "
+    "trimisă: vă răspundem în cel mult o zi.</p>",
 }
 
 
@@ -84,7 +85,9 @@ def seed_ro(client):
     client.rpc("res.users", "write", [client.uid], {"lang": LANG})
     client.rpc("res.partner", "write", [user["partner_id"][0]], {"email": "vanzari@atelier-carpati.example"})
     company_partner = client.read_one("res.company", company_id, ["partner_id"])["partner_id"][0]
-    client.rpc("res.partner", "write", [company_partner], {"lang": LANG})
+    # Its customer's documents state times in the company's time zone (the customer has none of their own); its
+    # number at the trade register (l10n_ro's `nrc`) is printed beside its fiscal code (CUI).
+    client.rpc("res.partner", "write", [company_partner], {"lang": LANG, "tz": "Europe/Bucharest", "nrc": COMPANY_NRC})
     client.rpc("res.company", "write", [company_id], {"l10n_ro_edi_access_token": ACCESS_TOKEN})
     add_iban(client, company_partner)
     point_links_at_server(client)

@@ -15,6 +15,7 @@ from ..models.ir_http import CUSTOMER_ERRORS
 from ..models.sale_order import RECORDED_BY_CALLER
 from ..models.sale_order_acceptance import SIGNATURE_MAX_BYTES
 from ..owned_context import own
+from ..sentence import sentence
 
 # A pad's canvas on a high-density screen is under a megapixel; a PNG compresses a larger blank image under the byte
 # limit, and decoding Odoo's 50 megapixels would cost the public request some 200 MB.
@@ -86,10 +87,12 @@ class CustomerPortal(portal.CustomerPortal):
             order_sudo = None
         if order_sudo and order_sudo.auto_invoice_acceptance_id:
             raise UserError(
-                request.env._(
-                    "This quotation is signed: its options can no longer be changed. To change your order, please "
-                    "contact %(company)s.",
-                    company=order_sudo.company_id.name,
+                sentence(
+                    request.env._(
+                        "This quotation is signed: its options can no longer be changed. To change your order, please "
+                        "contact %(company)s.",
+                        company=order_sudo.company_id.name,
+                    )
                 )
             )
         return super().portal_quote_option_update(order_id, line_id, access_token=access_token, **kwargs)

@@ -10,6 +10,7 @@ from odoo.tools import is_html_empty, str2bool
 from odoo.tools.misc import find_in_path
 
 from ..owned_context import owned_value
+from ..sentence import sentence
 from .account_move_review import BILLING_GROUP
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES
 from .sale_order_reminder import REMINDER_CADENCE_RULE
@@ -180,14 +181,32 @@ class ResCompany(models.Model):
         """The company's numbers in the footer of its branded documents, each with its label, in the language of the
         environment: [(label, number)], such as [("Company ID", "0123.456.789"), ("IBAN", "BE71 ...")]."""
         self.ensure_one()
-        numbers = []
-        if self.company_registry:
-            country = self.account_fiscal_country_id.code or self.country_id.code
-            label = self.partner_id._get_company_registry_labels().get(country) or self.env._("Company ID")
-            numbers.append((label, self.company_registry))
+        numbers = self._auto_invoice_registration_numbers()
         if bank:
             numbers.append(("IBAN" if bank.acc_type == "iban" else self.env._("Bank account"), bank.acc_number))
         return numbers
+
+    def _auto_invoice_registration_numbers(self):
+        """The company's registration numbers that its documents print, labelled as its country names them, in the
+        language of the environment: [(label, number)]. A localisation that has numbers of its own extends it."""
+        self.ensure_one()
+        if not self.company_registry:
+            return []
+        label = self.partner_id._get_company_registry_labels().get(self._auto_invoice_country_code())
+        return [(label or self.env._("Company ID"), self.company_registry)]
+
+    def _auto_invoice_country_code(self):
+        """The code of the country whose rules the company's documents follow: its fiscal country, else its own."""
+        self.ensure_one()
+        return self.account_fiscal_country_id.code or self.country_id.code
+
+    def _auto_invoice_customer_tz(self, partner):
+        """The time zone in which this company's documents and emails state a time to `partner` (the signed
+        quotation, the certificate, the invoice, the verification page, the emails): the partner's own, else its
+        company's, else this company's (its address's time zone), else UTC. Every such time is named with it."""
+        self.ensure_one()
+        # The company's address is public on its documents; the reader may be the portal's public user.
+        return partner.tz or partner.commercial_partner_id.tz or self.sudo().partner_id.tz or "UTC"
 
     def _auto_invoice_colour(self, value, default):
         """A #rrggbb colour safe in an inline style; `default` for anything else (empty, named, malformed)."""
@@ -312,7 +331,9 @@ class ResCompany(models.Model):
         self.ensure_one()
         self.env["auto_invoice.seal"]._check_manager()
         if not self.env.su and self not in self.env.user.company_ids:
-            raise AccessError(self.env._("You may not change the seal of %(company)s.", company=self.sudo().name))
+            raise AccessError(
+                sentence(self.env._("You may not change the seal of %(company)s.", company=self.sudo().name))
+            )
 
     def _auto_invoice_seal_pdf(self, pdf):
         """`pdf` sealed by the company: (sealed bytes, None), or (None, why it is not) for a person to read.

@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, LockError, UserError
 from odoo.fields import Command
 
 from ..owned_context import owned_value
+from ..sentence import sentence
 from .auto_invoice_policy_mixin import POLICY_FIELDS
 
 # Context key of the code that writes a signature and records its acceptance itself, with its own evidence, through
@@ -320,7 +321,9 @@ class SaleOrder(models.Model):
             self._validate_order()
         acceptance = self.env["sale.order.acceptance"]._create_for_order(self, evidence, document)
         acceptance._trigger_certificates()  # rendered by a cron once this transaction commits
-        self._sign_reminder_close_follow_up(self.env._("Signed by %(signer)s.", signer=acceptance.sudo().signer_name))
+        self._sign_reminder_close_follow_up(
+            sentence(self.env._("Signed by %(signer)s.", signer=acceptance.sudo().signer_name))
+        )
         if self.state == "sale":
             self._auto_invoice_schedule()
         return acceptance

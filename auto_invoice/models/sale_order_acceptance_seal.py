@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools.image import image_data_uri
 from odoo.tools.misc import format_date
 
+from ..sentence import sentence
 from .auto_invoice_seal import signer_available
 
 # The verification reference printed on the certificate: 20 characters of Crockford's base32 (no I, L, O or U to
@@ -137,7 +138,12 @@ class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-cla
     def _verify_file(self, data):
         """What the verification page says of the file `data`: the sentence naming the document it is, or None for a
         file we did not issue (or changed since)."""
-        sha256 = self._sha256(data)
+        verdict = self._verify_sha256(self._sha256(data))
+        return verdict and sentence(verdict)
+
+    @api.model
+    def _verify_sha256(self, sha256):
+        """The sentence naming the document whose file has this SHA-256, or None."""
         # A voided acceptance's files were issued too (its quotation was reset and signed again since).
         acceptance = self.sudo().search(
             ["|", ("document_sha256", "=", sha256), ("certificate_sha256", "=", sha256)], limit=1
@@ -165,10 +171,12 @@ class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-cla
         acceptance = reference and self.sudo().search([("verification_ref", "=", reference)], limit=1)
         if not acceptance:
             return None
-        return self.env._(
-            "This reference is that of the quotation %(order)s that %(signer)s accepted for %(customer)s on "
-            "%(date)s, issued by %(company)s.",
-            **acceptance._verification_facts(),
+        return sentence(
+            self.env._(
+                "This reference is that of the quotation %(order)s that %(signer)s accepted for %(customer)s on "
+                "%(date)s, issued by %(company)s.",
+                **acceptance._verification_facts(),
+            )
         )
 
     def _verification_facts(self):
@@ -185,8 +193,8 @@ class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-cla
 
     def _verification_date(self, value):
         """The date of a UTC datetime at the customer's time zone, as the certificate prints it, spelled out."""
-        partner = self.sudo().partner_id
-        tz = pytz.timezone(partner.tz or partner.commercial_partner_id.tz or "UTC")
+        acceptance = self.sudo()
+        tz = pytz.timezone(acceptance.company_id._auto_invoice_customer_tz(acceptance.partner_id))
         return format_date(self.env, pytz.utc.localize(value).astimezone(tz).date(), date_format="d MMMM y")
 
     def _verification_url(self):

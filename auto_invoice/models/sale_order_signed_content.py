@@ -11,7 +11,7 @@ from collections import Counter
 
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_repr, float_round, format_amount
+from odoo.tools import float_repr, float_round, format_amount, get_lang
 
 # Key of the precommit data: the ids of the signed orders to check before the transaction commits.
 PENDING_CHECK = "auto_invoice.signed_content_orders"
@@ -279,12 +279,12 @@ class SaleOrder(models.Model):
     # === What the signing page says === #
 
     def _auto_invoice_when_text(self, value):
-        """A UTC datetime of this order's signature as every document of its customer says it, in one format: the
-        language's date and time, at the customer's time zone (UTC when they have none), named: "12/02/2026 10:14
-        (UTC)". The signed quotation, the certificate and the invoice print the same instant the same way."""
+        """A UTC datetime of this order's signature as every document and email of its customer says it, in one
+        format: the language's date and time, at the customer's time zone (see res.company._auto_invoice_customer_tz),
+        named: "12/02/2026 10:14 (Europe/Bucharest)". The signed quotation, the certificate, the invoice and the
+        confirmation email print the same instant the same way."""
         self.ensure_one()
-        partner = self.partner_id
-        tz = partner.tz or partner.commercial_partner_id.tz or "UTC"
+        tz = self.company_id._auto_invoice_customer_tz(self.partner_id)
         when = self.env["ir.qweb.field.datetime"].value_to_html(value, {"tz_name": tz, "hide_seconds": True})
         return f"{when} ({tz})"
 
@@ -364,7 +364,7 @@ class SaleOrder(models.Model):
             deposit = self.currency_id.round(total * policy.auto_invoice_deposit_percentage / 100)
             return self.env._(
                 "A deposit invoice of %(amount)s (%(percentage)s%%)",
-                percentage=float_repr(policy.auto_invoice_deposit_percentage, 2).rstrip("0").rstrip("."),
+                percentage=self._auto_invoice_percentage_text(policy.auto_invoice_deposit_percentage),
                 amount=format_amount(self.env, deposit, self.currency_id),
             )
         if policy.auto_invoice_amount == "fixed":
@@ -373,6 +373,12 @@ class SaleOrder(models.Model):
                 amount=format_amount(self.env, policy.auto_invoice_deposit_amount, self.currency_id),
             )
         return self.env._("An invoice of %(amount)s", amount=format_amount(self.env, total, self.currency_id))
+
+    def _auto_invoice_percentage_text(self, value):
+        """A percentage as the customer's documents print it, without its sign: no needless decimals, the decimal
+        separator of the environment's language ("30", "12.5"; "12,5" in Romanian)."""
+        text = float_repr(float_round(value, precision_digits=2), 2).rstrip("0").rstrip(".")
+        return text.replace(".", get_lang(self.env).decimal_point)
 
     def _auto_invoice_deposit_agreed_text(self):
         """The deposit that this quotation's signature invoices, as its PDF states it: "Deposit invoiced at
@@ -392,7 +398,7 @@ class SaleOrder(models.Model):
             amount=format_amount(
                 self.env, self.currency_id.round(total * policy.auto_invoice_deposit_percentage / 100), self.currency_id
             ),
-            percentage=float_repr(policy.auto_invoice_deposit_percentage, 2).rstrip("0").rstrip("."),
+            percentage=self._auto_invoice_percentage_text(policy.auto_invoice_deposit_percentage),
             total=format_amount(self.env, total, self.currency_id),
         )
 

@@ -28,3 +28,4 @@ from . import test_client_context
 from . import test_handoff
 from . import test_edited_invoice
 from . import test_review_dates
+from . import test_customer_details

@@ -47,7 +47,7 @@ class TestAutoInvoiceBranding(AutoInvoiceCommon, HttpCase, MockEmail):
             "Ada Customer",
             self._money(self.invoice.amount_total, self.invoice.currency_id),
             self.order.name,
-            # in the language's formats (en_US), at the customer's time zone: they have none, so UTC
+            # the language's formats (en_US), at the customer's time zone: neither they nor the company have one: UTC
             f"Accepted by Ada Lovelace on {self._formatted_datetime(self.order.acceptance_ids.signed_on)} (UTC)",
             f"Payment reference: {self.invoice.payment_reference}",
             "BE71 0961 2345 6769",

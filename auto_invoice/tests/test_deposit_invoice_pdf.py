@@ -63,7 +63,7 @@ class TestAutoInvoiceDepositInvoicePdf(DepositCommon, HttpCase):
 
                 self.assertIn(f"Deposit Invoice {self.deposit.name}", text)
                 self.assertIn(f"Deposit on quotation {self.order.name}", text)
-                self.assertIn("Deposit of 30.00%", text, "the invoice's line says deposit too")
+                self.assertIn("Deposit of 30%", text, "the invoice's line says deposit too")
                 self.assertNotIn("own payment", text.replace("\n", " "), "one word for a deposit")
                 self.assertRow(text, "Quotation total", quotation_total)
                 self.assertRow(text, "This deposit", self.deposit.amount_total)

@@ -85,7 +85,7 @@ class TestOfflineAcceptance(AutoInvoiceCommon, HttpCase):
             ],
         )
         self.assertGreater(offline_acc.signed_on, accepted_on, "signed_on is when it was recorded")
-        self.assertIn("By Phone", offline_acc.consent_text)
+        self.assertIn("by phone", offline_acc.consent_text)
         self.assertNotIn("Signed copy received by post.", offline_acc.consent_text, "the note is internal")
         self.assertEqual(offline_acc.internal_note, "Signed copy received by post.")
         self.assertEqual(offline_acc.content_sha256, portal_acc.content_sha256, "the same priced content")

@@ -1,5 +1,4 @@
 from odoo import models
-from odoo.tools import formatLang
 
 from ..models.sale_order_acceptance_invoice import DEPOSIT_OF_ACCEPTANCE
 from ..owned_context import owned_value
@@ -11,10 +10,11 @@ class SaleAdvancePaymentInv(models.TransientModel):
     def _prepare_down_payment_invoice_line_values(self, order, so_line, account):
         values = super()._prepare_down_payment_invoice_line_values(order, so_line, account)
         if owned_value(self.env, DEPOSIT_OF_ACCEPTANCE):
-            wizard = self.with_context(lang=order._get_lang())
+            # In the customer's language, the percentage as their other documents print it ("30%", "12.5%").
+            customer_order = order.with_context(lang=order._get_lang())
             values["name"] = (
-                wizard.env._("Deposit of %s%%", formatLang(wizard.env, self.amount))
+                customer_order.env._("Deposit of %s%%", customer_order._auto_invoice_percentage_text(self.amount))
                 if self.advance_payment_method == "percentage"
-                else wizard.env._("Deposit")
+                else customer_order.env._("Deposit")
             )
         return values

@@ -2,10 +2,12 @@ import base64
 import binascii
 import io
 
+import pytz
 from PIL import Image, ImageDraw, ImageFont
 
 from odoo import fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_amount
 from odoo.tools.mimetypes import guess_mimetype
 from odoo.tools.misc import file_open
 
@@ -72,15 +74,17 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
         image = upload or self._stamp_image(signer)
         note = (self.note or "").strip() or False
         # Checked above, recorded below with this wizard's evidence: written in sudo, with the key of the code that
-        # records its own acceptance (see RECORDED_BY_CALLER).
+        # records its own acceptance (see RECORDED_BY_CALLER). The order is signed when the customer accepted: its
+        # documents (the signed quotation, the certificate, the invoice) state that time, the acceptance when it was
+        # recorded besides.
         order.sudo().with_context(**own(RECORDED_BY_CALLER)).write(
-            {"signed_by": signer, "signature": base64.b64encode(image)}
+            {"signed_by": signer, "signed_on": self.accepted_on, "signature": base64.b64encode(image)}
         )
         acceptance = order._auto_invoice_record_acceptance(
             {
                 "channel": "offline",
                 "user_id": self.env.uid,
-                "consent_text": self._consent_text(signer),
+                "consent_text": self.with_context(lang=order._get_lang())._consent_text(signer),
                 "internal_note": note,
                 "accepted_on": self.accepted_on,
                 "offline_method": self.method,
@@ -126,24 +130,47 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
         return raw
 
     def _consent_text(self, signer):
-        """How the quotation was accepted, stored as the acceptance's consent text and printed on the certificate the
-        customer downloads: the salesperson's note is not part of it (it is kept apart, internal)."""
-        method = dict(self._fields["method"]._description_selection(self.env))[self.method]
+        """What the signer agreed to, in words, in the environment's language: stored as the acceptance's consent
+        text (in the customer's language), the certificate prints it under "What the signer agreed to". The quotation,
+        its total and the customer, as a portal signature's statement says them, and how it was accepted; who recorded
+        it and when, the certificate says beside it. The salesperson's note is not part of it (kept apart, internal).
+        """
+        order = self.order_id
+        values = {
+            "signer": signer,
+            "order": order.name,
+            "company": order.company_id.name,
+            "amount": format_amount(self.env, order.amount_total, order.currency_id),
+            "customer": order.partner_id.commercial_partner_id.name,
+        }
+        if self.method == "phone":
+            return self.env._(
+                "%(signer)s accepted quotation %(order)s from %(company)s for %(amount)s on behalf of %(customer)s, "
+                "by phone.",
+                **values,
+            )
+        if self.method == "email":
+            return self.env._(
+                "%(signer)s accepted quotation %(order)s from %(company)s for %(amount)s on behalf of %(customer)s, "
+                "by email.",
+                **values,
+            )
         return self.env._(
-            "Accepted offline (%(method)s) by %(signer)s on %(date)s (UTC); recorded by %(user)s.",
-            method=method,
-            signer=signer,
-            date=fields.Datetime.to_string(self.accepted_on),
-            user=self.env.user.name,
+            "%(signer)s accepted quotation %(order)s from %(company)s for %(amount)s on behalf of %(customer)s, "
+            "on a signed paper copy.",
+            **values,
         )
 
     def _stamp_image(self, signer):
         """A PNG stamp for an acceptance recorded without an image: who accepted, how and when."""
+        order = self.order_id
+        tz = pytz.timezone(order.company_id._auto_invoice_customer_tz(order.partner_id))
+        accepted_on = pytz.utc.localize(self.accepted_on).astimezone(tz)  # the day the customer's documents say
         lines = [
             self.env._("Accepted offline"),
             signer,
             f"{dict(self._fields['method']._description_selection(self.env))[self.method]}, "
-            f"{fields.Date.to_string(self.accepted_on.date())}",
+            f"{fields.Date.to_string(accepted_on.date())}",
         ]
         with file_open(STAMP_FONT, "rb") as font_file:
             font = ImageFont.truetype(font_file, 22)

@@ -14,6 +14,7 @@ SAME_IN_BOTH = {
     "Total",
     "Email",
     "IBAN",
+    "CUI",  # the Romanian fiscal code, named so in English too: "Fiscal Code (CUI)"
     "RON",
     "lei",
     "SHA",
@@ -169,3 +170,31 @@ class TestRomanianDocuments(RomanianCommon, HttpCase, MockEmail):
         )
         self.env.invalidate_all()
         self.assertEqual(self.order.auto_invoice_acceptance_id.consent_text, consent.replace("&nbsp;", "\xa0"))
+
+    def test_branded_footer_names_the_fiscal_code_and_the_trade_register_number_and_keeps_numbers_whole(self):
+        company = self.env.company
+        company.write({"auto_invoice_report_design": "auto_invoice", "phone": "+40 21 555 0100"})
+        company.partner_id.nrc = "J40/1234/2020"
+        bank = company.partner_id.bank_ids.filtered(lambda account: account.acc_number == "RO98RNCB1234567890123456")
+        bank.allow_out_payment = False  # Odoo keeps a trusted account's number: untrusted, changed, trusted again
+        bank.acc_number = "RO49 AAAA 1B31 0075 9384 0000"
+        bank.allow_out_payment = True
+        self._sign_in_backend(self.order)
+        invoice = self.order.auto_invoice_id
+        invoice.with_user(self.billing_user).action_post()
+        self.assertEqual(invoice.partner_bank_id, bank)
+        # Footers of different lengths: wherever the line breaks, it breaks between two numbers.
+        for email in ("facturare@atelier-carpati.example", "f@ac.example", "facturare.clienti@atelier-carpati.example"):
+            with self.subTest(email=email):
+                company.email = email
+                lines = [" ".join(line.split()) for line in self._pdf("account.account_invoices", invoice).splitlines()]
+                text = " ".join(lines)
+                start = next(index for index, line in enumerate(lines) if line.startswith(f"{company.name} · "))
+                footer = lines[start:]
+
+                for label, number in company.with_context(lang="ro_RO")._auto_invoice_footer_numbers(bank):
+                    with self.subTest(number=number):
+                        self.assertTrue(any(f"{label}: {number}" in line for line in footer), f"{number}: {footer}")
+                self.assertIn("CUI: 1234567897", text, "the fiscal code, named as Romanian documents name it")
+                self.assertIn("Nr. Reg. Com.: J40/1234/2020", text, "the trade register number")
+                self.assertNotIn("Nr. Reg. Com.: 1234567897", text)

@@ -6,6 +6,6 @@ class ResCompany(models.Model):
 
     auto_invoice_background = fields.Boolean(
         string="Create invoices in the background",
-        help="The customer's signing request records the acceptance and confirms the order; the signed copy, the "
-        "confirmation email and the invoice follow seconds later in a job (channel root.auto_invoice).",
+        help="The customer's signature is recorded and confirms the order at once; the signed copy, the confirmation "
+        "email and the invoice are prepared by background workers a few seconds after the signature.",
     )

@@ -1,6 +1,8 @@
 import hashlib
 from unittest.mock import patch
 
+from lxml import etree
+
 from odoo.exceptions import LockError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
@@ -495,6 +497,17 @@ class TestBackgroundInvoicing(AutoInvoiceCommon, HttpCase):
         self.env.company.auto_invoice_background = False
         self.env["res.config.settings"].create({"auto_invoice_background": True}).execute()
         self.assertTrue(self.env.company.auto_invoice_background)
+
+    def test_setting_says_it_in_business_words_and_the_channel_to_developers_only(self):
+        arch = etree.fromstring(self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"])
+        (setting,) = arch.xpath("//setting[@id='auto_invoice_background']")
+        field_help = self.env["res.company"]._fields["auto_invoice_background"].help
+
+        for said in (setting.get("help"), field_help):
+            self.assertIn("background workers a few seconds after the signature", said)
+            self.assertNotIn("channel", said)
+        (channel,) = setting.xpath(".//*[contains(., 'root.auto_invoice')]")[:1]
+        self.assertEqual(channel.get("invisible"), "1", "outside developer mode, not shown")
 
 
 @tagged("post_install", "-at_install")
