@@ -19,6 +19,7 @@ from . import sale_order_policy
 from . import sale_order_reminder
 from . import sale_order_acceptance
 from . import sale_order_acceptance_invoice
+from . import sale_order_acceptance_review
 from . import sale_order_acceptance_seal
 from . import sale_order_line
 from . import sale_order_signed_content
