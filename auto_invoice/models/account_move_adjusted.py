@@ -10,7 +10,7 @@ class AccountMove(models.Model):
     signed: the branded invoice's introduction and the invoice email's sentence. The signature block stays on the
     invoice, the evidence of what was signed; an invoice that bills what was signed keeps the company's texts."""
 
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     def _auto_invoice_differs_from_signed(self):
         """Whether this invoice bills otherwise than the customer signed (the review's differences, read in sudo: the
