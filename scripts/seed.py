@@ -26,6 +26,7 @@ SIGNER = "Jane Doe"  # the customer's contact person
 SALESPERSON, SALESPERSON_EMAIL = "Sam Carter", "sam.carter@auto-invoice-demo.example"
 SALESPERSON_PASSWORD = "salesperson"  # the demo's and make run's salesperson logs in with their email and this
 SERVICE, GOODS = "Onboarding workshop", "Welcome kit"
+TIME_ZONE = "America/Los_Angeles"  # the company's and its salesperson's
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def seed(client):
     client.rpc("res.partner", "write", [user["partner_id"][0]], {"email": "sales@auto-invoice-demo.example"})
     # The company's time zone: its customer's documents state times in it (the customer has none of their own).
     company_partner = client.read_one("res.company", company_id, ["partner_id"])["partner_id"][0]
-    client.rpc("res.partner", "write", [company_partner], {"tz": "America/Los_Angeles"})
+    client.rpc("res.partner", "write", [company_partner], {"tz": TIME_ZONE})
     point_links_at_server(client)
     company_customer_id = client.rpc(
         "res.partner",
@@ -101,7 +102,7 @@ def seed(client):
     )
     customer_id = create_contact_person(client, company_customer_id, NAMES, "Operations Manager")
     service_id, goods_id = create_products(client, NAMES, 900.0, 45.0)
-    salesperson_id = create_salesperson(client, company_id, NAMES)
+    salesperson_id = create_salesperson(client, company_id, NAMES, tz=TIME_ZONE)
     return SalesData(company_id, customer_id, service_id, goods_id, salesperson_id=salesperson_id)
 
 
@@ -113,7 +114,7 @@ def create_contact_person(client, company_customer_id, names, function, lang=Non
     )
 
 
-def create_salesperson(client, company_id, names, lang=None):
+def create_salesperson(client, company_id, names, lang=None, tz=None):
     """The salesperson, a user of their own with Sales rights (own documents): they follow the demo's quotations,
     are "Your contact" on them and sign the emails. Returns the user's id."""
     group = client.rpc(
@@ -131,6 +132,7 @@ def create_salesperson(client, company_id, names, lang=None):
         "company_ids": [(6, 0, [company_id])],
         "group_ids": [(4, group)],
         **({"lang": lang} if lang else {}),
+        **({"tz": tz} if tz else {}),  # Odoo dates what they post in their time zone
     }
     return client.rpc("res.users", "create", values)
 

@@ -110,7 +110,7 @@ def seed_ro(client):
     )
     customer_id = create_contact_person(client, company_customer_id, NAMES, "Director operațiuni", lang=LANG)
     service_id, goods_id = create_products(client, NAMES, 4500.0, 220.0)
-    salesperson_id = create_salesperson(client, company_id, NAMES, lang=LANG)
+    salesperson_id = create_salesperson(client, company_id, NAMES, lang=LANG, tz="Europe/Bucharest")
     return SalesData(company_id, customer_id, service_id, goods_id, NAMES, salesperson_id=salesperson_id)
 
 
