@@ -88,13 +88,20 @@ start_odoo() {
 
 # serve_fresh DB MODULES OUT [ODOO OPTIONS...]: an SMTP sink saving to OUT/mail, DB recreated with MODULES (and the
 # options of the INSTALL_OPTIONS array, e.g. --load-language=ro_RO), and Odoo serving it on 127.0.0.1:$PORT
-# (ODOO_PORT, else a free port); logs in OUT. Sets PORT, ODOO_PID and SINK_PID.
+# (ODOO_PORT, else a free port); logs in OUT. Sets PORT, ODOO_PID and SINK_PID. OFFLINE_CRONS: comma-separated xml
+# ids of crons switched off before the server starts.
 serve_fresh() {
   local db=$1 modules=$2 out=$3
   shift 3
   start_sink "$out/mail" "$out/smtp-sink.log"
   echo "$(basename "$0" .sh): creating database $db with $modules (no demo data)"
   fresh_db "$db" "$modules" "$out/odoo-install.log" ${INSTALL_OPTIONS[@]+"${INSTALL_OPTIONS[@]}"}
+  local xmlid
+  for xmlid in ${OFFLINE_CRONS:+${OFFLINE_CRONS//,/ }}; do  # crons that would call a service outside, switched off by xml id
+    psql -h "$PGHOST" -p "$PGPORT" -U "$ODOO_DB_USER" -d "$db" -qtA -v ON_ERROR_STOP=1 -c "UPDATE ir_cron SET active = false
+      WHERE id = (SELECT res_id FROM ir_model_data WHERE model = 'ir.cron' AND module = '${xmlid%%.*}'
+                  AND name = '${xmlid#*.}')" >/dev/null
+  done
   PORT=${ODOO_PORT:-$(free_port)}
   start_odoo "$db" "$PORT" "$out/odoo-server.log" "$@"
 }
