@@ -171,7 +171,7 @@ class TestCustomerDetails(AutoInvoiceCommon, HttpCase):
     # === An offline acceptance's certificate === #
 
     def test_offline_certificate_says_what_was_accepted_in_words_at_the_orders_time(self):
-        order = self._create_quotation()
+        order = self._created_days_ago(self._create_quotation())
         # The salesperson opened the dialog a minute before recording (its default: the time it was opened).
         accepted_on = fields.Datetime.now() - timedelta(minutes=1, seconds=1)
         self.env["sale.order.offline.acceptance"].with_user(self.salesman).create(
