@@ -2,10 +2,12 @@ import hashlib
 import json
 import logging
 import unicodedata
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import format_amount
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
@@ -362,10 +364,26 @@ class SaleOrderAcceptance(models.Model):
         )
         self.env["sale.order"]._auto_invoice_send_unclaimed_confirmations()
         self.env["ir.cron"]._commit_progress(remaining=len(acceptances))
+        busy = self.browse()
         for acceptance in acceptances:
-            acceptance._attach_certificate()
+            try:
+                with self.env.cr.savepoint():  # which flushes: a concurrent update of its order fails here, alone
+                    acceptance._attach_certificate()
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                busy |= acceptance
             if not self.env["ir.cron"]._commit_progress(1):
                 break
+        if busy:
+            self._retry_certificates_soon(busy)
+
+    def _retry_certificates_soon(self, acceptances):
+        """The certificates of `acceptances` met a concurrent update of their order (the salesperson, a payment, a
+        job): this run's snapshot cannot write them, the next one can. In a few seconds, not at the cron's daily run."""
+        _logger.info(
+            "Certificates of %s postponed: their orders were being updated", ", ".join(acceptances.mapped("name"))
+        )
+        if cron := self.env.ref("auto_invoice.ir_cron_acceptance_certificate", raise_if_not_found=False):
+            cron.sudo()._trigger(at=fields.Datetime.now() + timedelta(seconds=10))
 
     def _attach_certificate(self):
         """Render the certificate of acceptance, keep it, say so on the order and on its invoices, and send the

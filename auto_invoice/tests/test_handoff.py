@@ -1,5 +1,9 @@
+from datetime import timedelta
 from unittest.mock import patch
 
+import psycopg2
+
+from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -192,3 +196,31 @@ class TestHandOff(AutoInvoiceCommon, HttpCase, MockEmail):
 
         taken = self.env["sale.order.acceptance"].union(*(call.args[0] for call in attach.call_args_list))
         self.assertEqual(taken, waiting, "each acceptance waiting, once, in one run")
+
+    def test_certificate_whose_order_is_being_updated_is_retried_soon_and_the_others_go(self):
+        # With the server's own cron thread, a salesperson or a job may update an order while the cron renders its
+        # certificate: that one waits seconds for a fresh snapshot, the others go out now, the run does not fail.
+        orders = self.env["sale.order"]
+        for _index in range(3):
+            orders |= self._create_quotation(lines=[(self.service, 1.0)], auto_invoice_on_signature=False)
+        orders.sudo().with_context(**own(RECORDED_BY_CALLER)).write({"signature": self.signature, "signed_by": "Ada"})
+        create_for_legacy_orders(self.env)
+        busy_one = orders[1].sudo().acceptance_ids
+        acceptance_model = type(self.env["sale.order.acceptance"])
+        original = acceptance_model._attach_certificate
+
+        def attach(acceptance):
+            if acceptance == busy_one:
+                raise psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+            return original(acceptance)
+
+        cron = self.env.ref("auto_invoice.ir_cron_acceptance_certificate")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        with patch.object(acceptance_model, "_attach_certificate", autospec=True, side_effect=attach):
+            cron.sudo().method_direct_trigger()
+
+        self.assertEqual(len(orders.sudo().acceptance_ids.filtered("certificate_id")), 2, "the others are rendered")
+        self.assertFalse(busy_one.certificate_id, "tried again, not lost")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.assertTrue(triggers, "the cron runs again in seconds")
+        self.assertLess(min(triggers.mapped("call_at")), fields.Datetime.now() + timedelta(minutes=1))
