@@ -21,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-serve_fresh "$DB" "$MODULES" "$OUT" --max-cron-threads 0
+serve_fresh "$DB" "$MODULES" "$OUT" --max-cron-threads 1  # the demo leaves the background work to the crons
 echo "docs-images: Odoo serves $DB on http://127.0.0.1:$PORT"
 "$VENV/bin/python" "$ROOT/scripts/demo.py" --url "http://127.0.0.1:$PORT" --db "$DB" --sink "$OUT/mail" --out "$OUT"
 "$VENV/bin/python" "$ROOT/scripts/docs_images.py" --url "http://127.0.0.1:$PORT" --db "$DB" --demo-out "$OUT" \
