@@ -47,10 +47,14 @@ class AutoInvoiceSendConfirm(models.TransientModel):
         """The dialog's action when some of `moves` differ from their signed quotations and were not confirmed in this
         dialog; None when Confirm & Send may send them at once."""
         confirmed = owned_value(self.env, SEND_CONFIRMED, default=())
+        # The comparison reads the invoices' sale lines in sudo. What it alone put in the cache is forgotten, so that
+        # Odoo's posting reads them with the user's rules, as it would without the question (with sale_stock, a billing
+        # user may not read another salesperson's order lines); what was cached before stays, as Odoo left it.
+        lines = self.env["account.move.line"]
+        cached_before = set(lines._fields["sale_line_ids"]._get_all_cache_ids(self.env))
         differ = any(move._auto_invoice_differs_from_signed() and move.id not in confirmed for move in moves)
-        # The comparison reads the invoices' sale lines in sudo; forgotten, so that Odoo's posting reads them with the
-        # user's rules (with sale_stock, a billing user may not read another salesperson's order lines).
-        self.env["account.move.line"].invalidate_model(["sale_line_ids"])
+        cached_now = set(lines._fields["sale_line_ids"]._get_all_cache_ids(self.env))
+        lines.browse(cached_now - cached_before).invalidate_recordset(["sale_line_ids"])
         if not differ:
             return None
         dialog = self.create({"move_ids": [Command.set(moves.ids)], "differences": self._summary(moves)})
