@@ -1,7 +1,7 @@
 {
     "name": "Invoice on Signature",
     "summary": "Create the invoice the moment a customer e-signs a quotation, ready to review and send",
-    "version": "19.0.1.6.0",
+    "version": "19.0.1.7.0",
     "category": "Sales/Sales",
     "website": "https://github.com/auto-invoice/auto_invoice",
     "author": "auto_invoice contributors",
@@ -19,6 +19,7 @@
         "report/sale_order_acceptance_report.xml",
         "views/res_config_settings_views.xml",
         "views/sale_order_acceptance_views.xml",
+        "views/auto_invoice_issued_file_views.xml",
         "views/sale_order_views.xml",
         "views/sale_order_template_views.xml",
         "views/account_move_views.xml",

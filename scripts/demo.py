@@ -22,13 +22,14 @@ from pathlib import Path
 
 import requests
 
+from demo_issued import IssuedFileSteps, start_timestamp_authority, timestamp_verdict
 from demo_ro import RomanianSteps
 from odoo_client import MailSink, OdooClient, OdooError, add_server_arguments, signature_png
 from seed import SALESPERSON_PASSWORD, brand, seal_documents, seed
 from seed_ro import COMPANY_VAT, CUSTOMER_VAT, brand_ro, seed_ro
 
 
-class Demo(RomanianSteps):
+class Demo(RomanianSteps, IssuedFileSteps):
     def __init__(self, args):
         self.client = OdooClient(args.url, args.db)  # the admin: sets the company up
         self.sales = OdooClient(args.url, args.db)  # the salesperson: quotes, reviews and sends
@@ -81,6 +82,7 @@ class Demo(RomanianSteps):
                 f"works in Romanian)"
             )
         seal = seal_documents(self.client, self.data.company_id)
+        self.authority = start_timestamp_authority(self.client, self.data.company_id)
         # Settings > Sales: salespeople send the invoices of their signed quotations (off by default).
         settings = self.rpc("res.config.settings", "create", {"group_auto_invoice_salesperson_review": True})
         self.rpc("res.config.settings", "execute", [settings])
@@ -94,7 +96,8 @@ class Demo(RomanianSteps):
             f"{customer}; products '{names.service}' (service, invoiced on "
             f"order) and '{names.goods}' (consumable, invoiced on delivery); branded design selected, with the "
             f"demo's own logo and a bank account; the company seals its signed documents and invoices with a "
-            f"certificate generated in Settings ({seal}); salespeople may send the invoices of their signed "
+            f"certificate generated in Settings ({seal}), timestamped by a local RFC 3161 authority at "
+            f"{self.authority.url}; salespeople may send the invoices of their signed "
             f"quotations (Settings > Sales); {names.salesperson} logs in from here on"
         )
 
@@ -223,6 +226,7 @@ class Demo(RomanianSteps):
             if "Signature is Valid." not in verdict or "Total document signed" not in verdict:
                 raise OdooError(f"{file_name} is not sealed as a whole: pdfsig says {verdict}")
             self.log(f"d3. pdfsig {file_name}: {verdict}; one byte changed: {seal_verdict(changed(content))}")
+            self.log(f"d3. pyHanko on {file_name}: {timestamp_verdict(content, self.authority)}")
             self.log(f"d4. {self.client.url}/verify with {file_name}: {self.verify(content)}")
         self.log(f"d4. the same page with a changed copy: {self.verify(changed(content))}")
 
@@ -460,11 +464,14 @@ def main():
             return
         demo.sign()
         demo.keep_signed_documents()
+        demo.check_held_files()
         demo.show_invoice()
         demo.confirm_and_send()
         attachment = demo.download_pdf()
         if args.country == "ro":
             demo.submit_to_spv()
+        else:  # in Romania, a second e-Factura would go to the SPV
+            demo.reissue_invoice()
         demo.remind_unsigned()
         if args.country == "ro":
             demo.check_spv()

@@ -98,7 +98,8 @@ fi
 
 # 6c. The company seal's crypto stack, over Odoo's older pins that 6 and 6b install: requirements-seal.txt says why.
 seal_want=$(grep -v '^#' "$ROOT/requirements-seal.txt" | sort -f | tr '\n' ' ')
-seal_have=$("$VENV/bin/python" -m pip freeze 2>/dev/null | grep -iE '^(cryptography|pyopenssl|urllib3)==' | sort -f | tr '\n' ' ')
+seal_names=$(grep -v '^#' "$ROOT/requirements-seal.txt" | cut -d= -f1 | paste -sd'|')
+seal_have=$("$VENV/bin/python" -m pip freeze 2>/dev/null | grep -iE "^($seal_names)==" | sort -f | tr '\n' ' ')
 if [[ ${seal_have,,} != "${seal_want,,}" ]]; then
   echo "setup: installing the seal's crypto stack into $VENV: $seal_want"
   "$VENV/bin/python" -m pip install -q --no-warn-conflicts -r "$ROOT/requirements-seal.txt"

@@ -69,6 +69,13 @@ class CustomerPortal(portal.CustomerPortal):
         order_sudo._auto_invoice_record_acceptance(evidence, document=document)
         return response
 
+    def _get_http_headers(self, model, report_type, report, download):
+        # The one place where the portal hands out an order's PDF (Download, Print): the file enters the register of
+        # issued files, unless it is one issued already (a signed order's copy is its signed copy).
+        if report_type == "pdf" and model._name == "sale.order" and len(model) == 1:
+            model.sudo()._auto_invoice_issue_copy(report, "portal")
+        return super()._get_http_headers(model, report_type, report, download)
+
     def _auto_invoice_sign(self, order_sudo, access_token, name, signature):
         """Sign and confirm the order as Odoo's own route does (it also renders the signed PDF and posts it).
 

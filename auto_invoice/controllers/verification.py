@@ -31,7 +31,10 @@ class DocumentVerification(http.Controller):
     def _verification_answer(self, reference, post):
         """{"verdict": "genuine"|"unknown"|"error", "message": a sentence, "status": the HTTP status}."""
         env = request.env
-        if not env["auto_invoice.verification.check"]._allow(request.httprequest.remote_addr or ""):
+        checks = env["auto_invoice.verification.check"]
+        address = request.httprequest.remote_addr or ""
+        checks._warn_shared_address(address, request.httprequest.headers.get("X-Forwarded-For"))
+        if not checks._allow(address):
             return self._error(env._("You have checked many documents in a short time: try again in a minute."), 429)
         upload = request.httprequest.files.get("document")
         if isinstance(upload, FileStorage) and upload.filename:

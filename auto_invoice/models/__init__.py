@@ -1,4 +1,5 @@
 from . import auto_invoice_policy_mixin
+from . import auto_invoice_issued_file
 from . import auto_invoice_seal
 from . import auto_invoice_verification_check
 from . import account_move
@@ -6,6 +7,7 @@ from . import account_move_compare
 from . import account_move_review
 from . import account_move_adjusted
 from . import account_move_dates
+from . import account_move_issued
 from . import account_move_send
 from . import ir_actions_report
 from . import ir_http
@@ -14,10 +16,12 @@ from . import res_company
 from . import res_config_settings
 from . import sale_order
 from . import sale_order_confirmation
+from . import sale_order_issued
 from . import sale_order_payment
 from . import sale_order_policy
 from . import sale_order_reminder
 from . import sale_order_acceptance
+from . import sale_order_acceptance_certificate
 from . import sale_order_acceptance_invoice
 from . import sale_order_acceptance_review
 from . import sale_order_acceptance_seal

@@ -1,10 +1,8 @@
-import hashlib
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_amount, format_date
+from odoo.tools import format_amount
 
 from .sale_order import ACCEPTANCE_READERS
 
@@ -47,14 +45,6 @@ class AccountMove(models.Model):
         compute_sudo=True,
         groups=ACCEPTANCE_READERS,
         help="The quotation and acceptance this invoice comes from, for the reviewer, in one sentence.",
-    )
-
-    auto_invoice_pdf_sha256 = fields.Char(
-        string="Sealed PDF SHA-256",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-        help="The SHA-256 of the invoice's PDF as the company sealed it: the public verification page recognises it.",
     )
 
     # At most one live (not cancelled) automatic invoice per acceptance, whatever process inserts it.
@@ -117,16 +107,11 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         if any(vals.get("auto_invoice_acceptance_id") for vals in vals_list):
             self._auto_invoice_check_link_write()
-        if any(vals.get("auto_invoice_pdf_sha256") for vals in vals_list) and not self.env.su:
-            raise AccessError(self.env._("Only the company's seal records the SHA-256 of a sealed invoice."))
         return super().create(vals_list)
 
     def write(self, vals):
         if "auto_invoice_acceptance_id" in vals:
             self._auto_invoice_check_link_write()
-        if "auto_invoice_pdf_sha256" in vals and not self.env.su:
-            # the public page vouches for the file of this hash: only the seal writes it, in sudo
-            raise AccessError(self.env._("Only the company's seal records the SHA-256 of a sealed invoice."))
         return super().write(vals)
 
     def unlink(self):
@@ -391,8 +376,8 @@ class AccountMove(models.Model):
         )
 
     def _auto_invoice_seal_pdf(self, pdf):
-        """`pdf`, the invoice's PDF about to be kept and sent, sealed and its SHA-256 kept; unsealed when the seal
-        cannot sign, and the salesperson's activity says why (as for the signed documents)."""
+        """`pdf`, the invoice's PDF about to be kept and sent, sealed; unsealed when the seal cannot sign, and the
+        salesperson's activity says why (as for the signed documents), or without its timestamp."""
         self.ensure_one()
         sealed, problem = self.company_id._auto_invoice_seal_pdf(pdf)
         if problem:
@@ -400,22 +385,5 @@ class AccountMove(models.Model):
                 self.sudo().auto_invoice_acceptance_id
                 or (self.sudo().line_ids.sale_line_ids.order_id.auto_invoice_acceptance_id[:1])
             )
-            acceptance._warn_unsealed(problem)
-            return pdf
-        self.sudo().auto_invoice_pdf_sha256 = hashlib.sha256(sealed).hexdigest()
-        return sealed
-
-    @api.model
-    def _auto_invoice_verify_file(self, sha256):
-        """What the verification page says of the file whose SHA-256 is `sha256`, if it is an invoice we sealed."""
-        invoice = self.sudo().search([("auto_invoice_pdf_sha256", "=", sha256)], limit=1)
-        if not invoice:
-            return None
-        return self.env._(
-            "This is the invoice %(invoice)s that %(company)s issued to %(customer)s on %(date)s; it has not been "
-            "changed.",
-            invoice=invoice.name,
-            company=invoice.company_id.name,
-            customer=invoice.commercial_partner_id.name,
-            date=format_date(self.env, invoice.invoice_date, date_format="d MMMM y"),
-        )
+            acceptance._warn_unsealed(problem, stamped=False if sealed else None)
+        return sealed or pdf

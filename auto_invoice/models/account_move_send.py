@@ -25,8 +25,16 @@ class AccountMoveSend(models.AbstractModel):
     def _link_invoice_documents(self, invoices_data):
         # The last moment before the PDF is kept (and then sent): every other module has changed it already (an
         # e-invoice embedded in it, for one); once sealed, a change would break the seal.
+        # The file kept is the file sent (and downloaded from the portal): the register of issued files knows it.
         for invoice, invoice_data in invoices_data.items():
             values = invoice_data.get("pdf_attachment_values")
-            if values and values.get("raw") and invoice._auto_invoice_seals_pdf():
-                values["raw"] = invoice._auto_invoice_seal_pdf(values["raw"])
+            if not (values and values.get("raw")):
+                continue
+            pdf = values["raw"]
+            if invoice._auto_invoice_seals_pdf():
+                values["raw"] = invoice._auto_invoice_seal_pdf(pdf)
+            if invoice.is_sale_document():
+                self.env["auto_invoice.issued.file"]._issue(
+                    "invoice", invoice, values["raw"], "invoice", sealed=values["raw"] != pdf
+                )
         return super()._link_invoice_documents(invoices_data)

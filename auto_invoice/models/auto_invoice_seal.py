@@ -2,7 +2,9 @@ import datetime
 import io
 import logging
 
+from asn1crypto import keys as asn1_keys
 from asn1crypto import pkcs12 as asn1_pkcs12
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -11,20 +13,29 @@ from cryptography.x509.oid import NameOID
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools.pdf import PdfWriter, signature
-from odoo.tools.pdf.signature import PdfSigner
+
+try:  # requirements-seal.txt; without it the company's documents go out unsealed, and the salesperson is told why
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields as signature_fields
+    from pyhanko.sign import signers, timestamps
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+except ImportError:
+    signers = None
 
 _logger = logging.getLogger(__name__)
 
 SELF_SIGNED_YEARS = 3
 SELF_SIGNED_KEY_SIZE = 2048
 PKCS12_MAX_BYTES = 1024 * 1024  # a certificate with its chain is a few kilobytes
+# How long a seal waits for the timestamp authority (seconds) before it seals without its timestamp: the signature
+# waits for nothing longer than this. The system parameter changes it.
+TIMESTAMP_TIMEOUT_PARAM = "auto_invoice.timestamp_timeout"
+TIMESTAMP_TIMEOUT = 10
 
 
 def signer_available():
-    """Whether Odoo's signer can sign on this server: it needs cryptography 41.0.7 or later (else it imports none of
-    it, and signs nothing without a word) and a PDF library that clones a document."""
-    return signature.load_pem_x509_certificate is not None and hasattr(PdfWriter, "clone_document_from_reader")
+    """Whether this server can seal: pyHanko (PAdES signatures and RFC 3161 timestamps) is installed."""
+    return signers is not None
 
 
 def utc_validity(certificate):
@@ -35,17 +46,6 @@ def utc_validity(certificate):
             certificate.not_valid_after_utc.replace(tzinfo=None),
         )
     return certificate.not_valid_before, certificate.not_valid_after
-
-
-class SealSigner(PdfSigner):
-    """Odoo's PDF signer, keyed by a company seal instead of `company.signing_certificate_id` (an enterprise field)."""
-
-    def __init__(self, stream, seal):
-        super().__init__(stream, company=seal.company_id, signing_time=datetime.datetime.now(datetime.UTC))
-        self.seal = seal
-
-    def _load_key_and_certificate(self):
-        return self.seal._private_key(), self.seal._certificate()
 
 
 class AutoInvoiceSeal(models.Model):
@@ -63,6 +63,9 @@ class AutoInvoiceSeal(models.Model):
     company_id = fields.Many2one(comodel_name="res.company", required=True, ondelete="cascade", index=True)
     private_key_pem = fields.Text(string="Private Key (PEM)", required=True, prefetch=False, copy=False)
     certificate_pem = fields.Text(string="Certificate (PEM)", required=True, copy=False)
+    chain_pem = fields.Text(
+        string="Certificate Chain (PEM)", copy=False, help="The issuers of the certificate, embedded in every seal."
+    )
     subject = fields.Char(readonly=True)
     issuer = fields.Char(readonly=True)
     fingerprint = fields.Char(string="SHA-256 Fingerprint", readonly=True)
@@ -95,7 +98,7 @@ class AutoInvoiceSeal(models.Model):
         except Exception:  # noqa: BLE001 - asn1crypto raises ValueError, TypeError and others on foreign bytes
             raise UserError(self.env._("This file is not a PKCS#12 certificate (.p12 or .pfx).")) from None
         try:
-            key, certificate, _chain = pkcs12.load_key_and_certificates(data, (password or "").encode() or None)
+            key, certificate, chain = pkcs12.load_key_and_certificates(data, (password or "").encode() or None)
         except ValueError:
             raise UserError(
                 self.env._("The password does not open this certificate: check it and try again.")
@@ -106,7 +109,11 @@ class AutoInvoiceSeal(models.Model):
             )
         if certificate is None:
             raise UserError(self.env._("This file holds no certificate: export the certificate with its private key."))
-        return self._values_from_key_and_certificate(key, certificate)
+        values = self._values_from_key_and_certificate(key, certificate)
+        values["chain_pem"] = "".join(
+            issuer.public_bytes(serialization.Encoding.PEM).decode() for issuer in chain or () if issuer != certificate
+        )
+        return values
 
     @api.model
     def _values_from_key_and_certificate(self, key, certificate):
@@ -189,16 +196,72 @@ class AutoInvoiceSeal(models.Model):
         self.ensure_one()
         return self.valid_until < fields.Datetime.now()
 
-    def _seal(self, pdf):
-        """`pdf` signed with this seal (the whole file, PKCS#7 detached), or None when this server cannot sign
-        (Odoo's signer needs cryptography 41.0.7 or later, and returns None without a word otherwise)."""
+    def _chain(self):
+        self.ensure_one()
+        return x509.load_pem_x509_certificates(self.chain_pem.encode()) if self.chain_pem else []
+
+    def _timestamp_timeout(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(TIMESTAMP_TIMEOUT_PARAM)
+        try:
+            return max(1.0, float(value)) if value else TIMESTAMP_TIMEOUT
+        except ValueError:
+            return TIMESTAMP_TIMEOUT
+
+    def _seal(self, pdf, timestamp_url=None):
+        """`pdf` sealed with this seal (PAdES, over the whole file, the certificate and its chain embedded), with a
+        timestamp of the authority at `timestamp_url` over the signature (PAdES B-T) if the company names one.
+
+        An authority that is down, slow (TIMESTAMP_TIMEOUT) or answers garbage never loses the seal: the document is
+        sealed without the timestamp, and the reason is returned for a person to read.
+
+        :return: (the sealed bytes, or None when this server cannot seal; why the seal has no timestamp, or None)
+        """
         self.ensure_one()
         if not signer_available():
-            return None
+            return None, None
+        timestamper = None
+        if timestamp_url:
+            timestamper = timestamps.HTTPTimeStamper(timestamp_url, timeout=self._timestamp_timeout())
+            try:
+                return self._sign(pdf, timestamper), None
+            except Exception as error:  # noqa: BLE001 - whatever the authority did, the document is sealed anyway
+                _logger.warning("Seal of %s: no timestamp from %s: %s", self.company_id.name, timestamp_url, error)
+                problem = self.env._(
+                    "The timestamp authority %(url)s gave no timestamp (%(error)s): the document is sealed without "
+                    "one.",
+                    url=timestamp_url,
+                    error=str(error)[:200] or type(error).__name__,
+                )
+        else:
+            problem = None
         try:
-            signer = SealSigner(io.BytesIO(pdf), self.sudo())
-            sealed = signer.sign_pdf(field_name=self.env._("Seal of %(company)s", company=self.company_id.name))
+            return self._sign(pdf, None), problem
         except Exception:  # noqa: BLE001 - a document that cannot be sealed goes out unsealed, never lost
             _logger.warning("Seal of %s: the document could not be signed", self.company_id.name, exc_info=True)
-            return None
-        return sealed.getvalue() if sealed else None
+            return None, None
+
+    def _sign(self, pdf, timestamper):
+        """`pdf` signed by pyHanko with this seal's key, an incremental update that covers the whole file."""
+        seal = self.sudo()
+        key = seal._private_key().private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        certificates = [
+            asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+            for certificate in [seal._certificate(), *seal._chain()]
+        ]
+        signer = signers.SimpleSigner(
+            signing_cert=certificates[0],
+            signing_key=asn1_keys.PrivateKeyInfo.load(key),
+            cert_registry=SimpleCertificateStore.from_certs(certificates),
+        )
+        # A field name is a path in PDF: the company's periods (Inc., S.A.) would split it.
+        name = self.env._("Seal of %(company)s", company=seal.company_id.name).replace(".", "")
+        metadata = signers.PdfSignatureMetadata(
+            field_name=name,
+            md_algorithm="sha256",
+            subfilter=signature_fields.SigSeedSubFilter.PADES,
+            name=seal.company_id.name,
+        )
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        return signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper).getvalue()

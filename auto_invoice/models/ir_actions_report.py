@@ -1,7 +1,7 @@
 import lxml.html
 
 from odoo import models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 # Debian's wkhtmltopdf (unpatched Qt) draws web fonts as outlines, without a text layer: a system font stays text.
 UNPATCHED_FONT_STYLE = (
@@ -25,6 +25,25 @@ BRANDED_MARGIN_TOP = 32
 
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
+
+    def _render_qweb_pdf(self, report_ref, res_ids=None, data=None):
+        # A signed order's PDF is its signed copy, as the acceptance keeps it (sealed when the company seals): the
+        # confirmation email, the portal's Download and the Print menu give the file the verification page knows,
+        # until the order's priced content changes.
+        ids = [res_ids] if isinstance(res_ids, int) else res_ids
+        if ids and len(ids) == 1 and self._get_report(report_ref).report_name == "sale.report_saleorder":
+            if signed_copy := self._auto_invoice_signed_copy(ids[0]):
+                return signed_copy, "pdf"
+        return super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)
+
+    def _auto_invoice_signed_copy(self, order_id):
+        """The signed copy of the order `order_id`, if the user may read the order and it has one; else None."""
+        order = self.env["sale.order"].browse(order_id).exists()
+        try:
+            order.check_access("read")
+        except AccessError:
+            return None  # Odoo's rendering refuses it as it always did
+        return order and order._auto_invoice_signed_copy()
 
     def _prepare_html(self, html, report_model=False):
         # Odoo hands each document's header and footer to wkhtmltopdf's --header-html/--footer-html, which a build on

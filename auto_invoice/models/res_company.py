@@ -1,6 +1,7 @@
 import functools
 import logging
 import subprocess
+from urllib.parse import urlparse
 
 from markupsafe import Markup
 
@@ -283,6 +284,12 @@ class ResCompany(models.Model):
         string="Seal Invoices",
         help="Also sign the PDF of every invoice created at a signature when it is sent.",
     )
+    auto_invoice_timestamp_url = fields.Char(
+        string="Timestamp Authority",
+        help="The address of an RFC 3161 timestamp authority (http:// or https://): every seal then carries its "
+        "timestamp, which proves when the document was sealed without trusting this server's clock, and still checks "
+        "out once the company's certificate has expired. Empty: no timestamp.",
+    )
     auto_invoice_seal_description = fields.Char(
         string="Seal Certificate",
         compute="_compute_auto_invoice_seal_description",
@@ -335,8 +342,18 @@ class ResCompany(models.Model):
                 sentence(self.env._("You may not change the seal of %(company)s.", company=self.sudo().name))
             )
 
+    @api.constrains("auto_invoice_timestamp_url")
+    def _check_auto_invoice_timestamp_url(self):
+        for company in self.filtered("auto_invoice_timestamp_url"):
+            url = urlparse(company.auto_invoice_timestamp_url.strip())
+            if url.scheme not in ("http", "https") or not url.netloc:
+                raise ValidationError(
+                    self.env._("The timestamp authority's address must start with http:// or https://.")
+                )
+
     def _auto_invoice_seal_pdf(self, pdf):
-        """`pdf` sealed by the company: (sealed bytes, None), or (None, why it is not) for a person to read.
+        """`pdf` sealed by the company: (sealed bytes, None); (sealed bytes, why it carries no timestamp); or (None, why
+        it is not sealed), for a person to read.
 
         Never raises: a document the seal cannot sign goes out unsealed."""
         self.ensure_one()
@@ -353,10 +370,10 @@ class ResCompany(models.Model):
                 company=self.name,
                 date=fields.Date.to_string(seal.valid_until.date()),
             )
-        sealed = seal._seal(pdf)
+        sealed, timestamp_problem = seal._seal(pdf, (self.sudo().auto_invoice_timestamp_url or "").strip() or None)
         if not sealed:
             return None, self.env._(
-                "This server could not seal the document (Odoo's PDF signer needs cryptography 41.0.7 or later): see "
-                "the server's log."
+                "This server could not seal the document (the seal needs pyHanko, which make setup installs): see the "
+                "server's log."
             )
-        return sealed, None
+        return sealed, timestamp_problem

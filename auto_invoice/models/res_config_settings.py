@@ -29,6 +29,7 @@ class ResConfigSettings(models.TransientModel):
     auto_invoice_seal = fields.Boolean(related="company_id.auto_invoice_seal", readonly=False)
     auto_invoice_seal_invoices = fields.Boolean(related="company_id.auto_invoice_seal_invoices", readonly=False)
     auto_invoice_seal_description = fields.Char(related="company_id.auto_invoice_seal_description")
+    auto_invoice_timestamp_url = fields.Char(related="company_id.auto_invoice_timestamp_url", readonly=False)
 
     def action_auto_invoice_generate_seal(self):
         """A self-signed certificate for the company, replacing its current one."""

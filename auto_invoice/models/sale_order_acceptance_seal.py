@@ -1,5 +1,6 @@
 import base64
 import hashlib
+import re
 import secrets
 
 import pytz
@@ -27,6 +28,18 @@ def new_verification_reference():
     return _grouped("".join(secrets.choice(REFERENCE_ALPHABET) for _index in range(REFERENCE_LENGTH)))
 
 
+def earlier_revision_ends(data, limit=20):
+    """Where the earlier revisions of the PDF `data` end (at most the last `limit`): after each end-of-file marker
+    but the last, with its end of line (a revision ends there, and an incremental update starts after it)."""
+    ends = []
+    for match in re.finditer(rb"%%EOF(\r\n|\r|\n)?", data):
+        if match.end() < len(data):
+            ends.append(match.end())
+            if match.end(1) > match.start(1) >= 0:
+                ends.append(match.start(1))  # without its end of line, as some writers end a file
+    return ends[-limit:]
+
+
 def normalize_verification_reference(text):
     """The reference `text` stands for, as stored ("K7QM-3XPA-…"), or None: typed in any case, with or without
     dashes or spaces, O for 0 and I or L for 1."""
@@ -38,10 +51,10 @@ def normalize_verification_reference(text):
     return _grouped(code)
 
 
-class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-classes-inherited
+class SaleOrderAcceptance(models.Model):
     """The company's seal on the acceptance's documents, and what the public verification page says of them."""
 
-    _inherit = "sale.order.acceptance"
+    _inherit = "sale.order.acceptance"  # pylint: disable=consider-merging-classes-inherited
 
     verification_ref = fields.Char(
         string="Verification Reference",
@@ -51,41 +64,80 @@ class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-cla
         default=lambda self: new_verification_reference(),
         help="Printed on the certificate: anyone checks the acceptance with it on the public verification page.",
     )
-    certificate_sha256 = fields.Char(string="Certificate SHA-256", readonly=True, copy=False)
+    certificate_sha256 = fields.Char(
+        string="Certificate SHA-256",
+        compute="_compute_issued_sha256",
+        compute_sudo=True,
+        help="The SHA-256 of the certificate's PDF, as the register of issued files keeps it.",
+    )
 
     _verification_ref_unique = models.UniqueIndex("(verification_ref)")
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("document_id", "certificate_id")
+    def _compute_issued_sha256(self):
+        files = self.env["auto_invoice.issued.file"].sudo().search([("acceptance_id", "in", self.ids)], order="id")
+        for acceptance in self:
+            issued = files.filtered(lambda row, acceptance=acceptance: row.acceptance_id == acceptance)
+            acceptance.document_sha256 = issued.filtered(lambda row: row.kind == "signed_quotation")[:1].sha256
+            acceptance.certificate_sha256 = issued.filtered(lambda row: row.kind == "certificate")[:1].sha256
+
+    def _auto_invoice_issued_values(self, kind):
+        """The register's fields naming this acceptance as the document of an issued file of `kind`."""
+        self.ensure_one()
+        return {
+            "acceptance_id": self.id,
+            "order_id": self.order_id.id,
+            "document_name": self.name if kind == "certificate" else self.order_id.name,
+            "company_id": self.company_id.id,
+            "partner_id": self.partner_id.commercial_partner_id.id,
+        }
 
     # === The seal === #
 
     def _seal_document(self, pdf):
         """`pdf` sealed by the company when it seals its documents; else, or when the seal cannot sign (no certificate,
-        an expired one), `pdf` itself: the salesperson gets an activity saying why, and the document goes out."""
+        an expired one), `pdf` itself: the salesperson gets an activity saying why, and the document goes out. A seal
+        without its timestamp (the authority down, slow, answering garbage) goes out too, and the activity says so."""
         self.ensure_one()
         company = self.sudo().company_id
         if not company.auto_invoice_seal:
             return pdf
         sealed, problem = company._auto_invoice_seal_pdf(pdf)
         if problem:
-            self._warn_unsealed(problem)
-            return pdf
-        return sealed
+            self._warn_unsealed(problem, stamped=False if sealed else None)
+        return sealed or pdf
 
-    def _warn_unsealed(self, problem):
-        """Once per acceptance: the salesperson reads on the order that its documents went out unsealed, and why."""
+    def _warn_unsealed(self, problem, stamped=None):
+        """Once per acceptance: the salesperson reads on the order that its documents went out unsealed (or, with
+        `stamped` False, sealed without their timestamp), and why."""
         order = self.sudo().order_id
-        summary = self.env._("Documents sent unsealed")
+        if stamped is False:
+            summary = self.env._("Documents sealed without a timestamp")
+        else:
+            summary = self.env._("Documents sent unsealed")
         if order.activity_ids.filtered(lambda activity: activity.summary == summary):
             return
         responsible = order._auto_invoice_responsible()
+        note = (
+            self.env._(
+                "The documents of acceptance %(reference)s carry no timestamp: %(problem)s",
+                reference=self.sudo().name,
+                problem=problem,
+            )
+            if stamped is False
+            else self.env._(
+                "The documents of acceptance %(reference)s were not sealed: %(problem)s",
+                reference=self.sudo().name,
+                problem=problem,
+            )
+        )
         self._schedule_for_salesperson(
             order,
             activity_type_id=self.env.ref("mail.mail_activity_data_todo").id,
             summary=summary,
-            note=self.env._(
-                "The documents of acceptance %(reference)s were not sealed: %(problem)s",
-                reference=self.sudo().name,
-                problem=problem,
-            ),
+            note=note,
             user_id=responsible.id or self.env.ref("base.user_admin").id,
         )
 
@@ -136,33 +188,32 @@ class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-cla
 
     @api.model
     def _verify_file(self, data):
-        """What the verification page says of the file `data`: the sentence naming the document it is, or None for a
-        file we did not issue (or changed since)."""
-        verdict = self._verify_sha256(self._sha256(data))
-        return verdict and sentence(verdict)
+        """What the verification page says of the file `data`: the sentences naming the document it is and what became
+        of it, or None for a file we did not issue (or changed since).
+
+        A PDF reader that saves a note, a form filled in or a signature into a file appends an incremental update:
+        the file we issued is still its first bytes, up to the end of a revision. Such a file is ours, with something
+        added: the page says which document its revision is, and that something was added after it was issued."""
+        if verdict := self._verify_sha256(self._sha256(data)):
+            return verdict
+        for end in earlier_revision_ends(data):
+            if verdict := self._verify_sha256(self._sha256(data[:end])):
+                return " ".join(
+                    [
+                        verdict,
+                        self.env._(
+                            "Something was added to this file after it was issued (a note, a form filled in or "
+                            "another signature): the revision we issued is inside it, unchanged."
+                        ),
+                    ]
+                )
+        return None
 
     @api.model
     def _verify_sha256(self, sha256):
-        """The sentence naming the document whose file has this SHA-256, or None."""
-        # A voided acceptance's files were issued too (its quotation was reset and signed again since).
-        acceptance = self.sudo().search(
-            ["|", ("document_sha256", "=", sha256), ("certificate_sha256", "=", sha256)], limit=1
-        )
-        if acceptance:
-            facts = acceptance._verification_facts()
-            if acceptance.certificate_sha256 == sha256:
-                return self.env._(
-                    "This is the certificate of acceptance %(reference)s: the quotation %(order)s that %(signer)s "
-                    "accepted for %(customer)s on %(date)s, issued by %(company)s; it has not been changed.",
-                    reference=acceptance.name,
-                    **facts,
-                )
-            return self.env._(
-                "This is the quotation %(order)s that %(signer)s accepted for %(customer)s on %(date)s, issued by "
-                "%(company)s; it has not been changed.",
-                **facts,
-            )
-        return self.env["account.move"]._auto_invoice_verify_file(sha256)
+        """The sentence naming the document whose file has this SHA-256 and what became of it, or None."""
+        issued = self.env["auto_invoice.issued.file"]._find(sha256)
+        return issued._verdict() if issued else None
 
     @api.model
     def _verify_reference(self, text):
@@ -171,13 +222,49 @@ class SaleOrderAcceptance(models.Model):  # pylint: disable=consider-merging-cla
         acceptance = reference and self.sudo().search([("verification_ref", "=", reference)], limit=1)
         if not acceptance:
             return None
-        return sentence(
-            self.env._(
-                "This reference is that of the quotation %(order)s that %(signer)s accepted for %(customer)s on "
-                "%(date)s, issued by %(company)s.",
-                **acceptance._verification_facts(),
-            )
+        said = self.env._(
+            "This reference is that of the quotation %(order)s that %(signer)s accepted for %(customer)s on "
+            "%(date)s, issued by %(company)s.",
+            **acceptance._verification_facts(),
         )
+        return " ".join([sentence(said), *acceptance._verification_history()])
+
+    def _verification_history(self):
+        """The sentences that say how this acceptance was recorded, when a salesperson recorded it, and whether it was
+        withdrawn since: what its certificate and signed quotation cannot say of themselves."""
+        self.ensure_one()
+        acceptance = self.sudo()
+        said = []
+        recorder = acceptance.user_id.name
+        if acceptance.channel == "offline":
+            if acceptance.offline_method == "phone":
+                said.append(
+                    self.env._("This acceptance was recorded by %(user)s from a call with the customer.", user=recorder)
+                )
+            elif acceptance.offline_method == "email":
+                said.append(
+                    self.env._("This acceptance was recorded by %(user)s from the customer's email.", user=recorder)
+                )
+            else:
+                said.append(
+                    self.env._("This acceptance was recorded by %(user)s from a signed paper copy.", user=recorder)
+                )
+        elif acceptance.channel == "backend":
+            said.append(self.env._("This acceptance was recorded by %(user)s in our system.", user=recorder))
+        if acceptance.state == "void":
+            withdrawn = (
+                self.env["auto_invoice.issued.file"]
+                .sudo()
+                .search([("acceptance_id", "=", acceptance.id), ("state", "=", "withdrawn")], limit=1)
+            )
+            date = acceptance._verification_date(withdrawn.state_date or acceptance.write_date)
+            if acceptance.order_id.acceptance_ids.filtered(lambda later: later.signed_on > acceptance.signed_on):
+                said.append(
+                    self.env._("This acceptance was withdrawn on %(date)s and replaced by a later one.", date=date)
+                )
+            else:
+                said.append(self.env._("This acceptance was withdrawn on %(date)s.", date=date))
+        return said
 
     def _verification_facts(self):
         """What the certificate itself says of this acceptance, in the environment's language."""

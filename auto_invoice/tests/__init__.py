@@ -29,3 +29,5 @@ from . import test_handoff
 from . import test_edited_invoice
 from . import test_review_dates
 from . import test_customer_details
+from . import test_issued_register
+from . import test_timestamp

@@ -20,6 +20,7 @@ from odoo.tools.pdf import PdfWriter
 
 from odoo.addons.base.models.ir_actions_report import IrActionsReport
 
+from ..models import auto_invoice_verification_check as verification_check
 from ..models.auto_invoice_verification_check import RATE_LIMIT_PARAM
 from ..models.sale_order_acceptance_seal import normalize_verification_reference
 from .common import AutoInvoiceCommon, pdf_text, pdfsig
@@ -83,12 +84,15 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
         self.document = self.acceptance.document_id.raw
         self.certificate = self.acceptance.certificate_id.raw
 
-    def _check(self, data=None, reference=None, url="/verify"):
+    def _check(self, data=None, reference=None, url="/verify", headers=None):
         """The verification page's answer to a visitor (the public user) who posts `data` as the file, or types
         `reference`: (HTTP status, the verdict's text)."""
         files = {"document": ("document.pdf", data, "application/pdf")} if data is not None else None
         form = {"reference": reference} if reference is not None else {}
-        response = self.url_open(url, data=form, files=files) if files or form else self.url_open(url)
+        if files or form:
+            response = self.url_open(url, data=form, files=files, headers=headers)
+        else:
+            response = self.url_open(url, headers=headers)
         match = re.search(r'name="auto_invoice_verdict"[^>]*>(.*?)</div>', response.text, re.S)
         said = re.sub(r'<span[^>]*aria-hidden="true"[^>]*>.*?</span>', "", match.group(1)) if match else ""
         verdict = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", said)).strip()
@@ -350,6 +354,23 @@ class TestAutoInvoiceSeal(AutoInvoiceCommon, HttpCase):
             datetime.timedelta(minutes=2)
         )
         self.assertEqual(self._check(blank_pdf())[0], 200, "a minute later, the address may check again")
+
+    def test_rate_limit_counts_an_ipv6_subscriber_once_and_asks_for_proxy_mode(self):
+        self.env["ir.config_parameter"].sudo().set_param(RATE_LIMIT_PARAM, "3")
+        checks = self.env["auto_invoice.verification.check"]
+        for suffix in ("1", "2", "3"):
+            self.assertTrue(checks._allow(f"2001:db8:1:2::{suffix}"))
+        self.assertFalse(checks._allow("2001:db8:1:2:ffff::9"), "a rotated address of the same /64: the same client")
+        self.assertTrue(checks._allow("2001:db8:1:3::1"), "another /64: another subscriber")
+        self.assertTrue(checks._allow("192.0.2.1"))
+        self.assertEqual(checks._client_key("::ffff:192.0.2.1"), "192.0.2.1")
+        # Behind a reverse proxy without proxy_mode, every visitor has the proxy's address: the log says what to do.
+        with (
+            patch.object(verification_check, "_PROXY_WARNED", set()),
+            self.assertLogs(verification_check.__name__, "WARNING") as logs,
+        ):
+            self._check(reference="K7QM-3XPA-9RTD-WZ2E-HB4N", headers={"X-Forwarded-For": "203.0.113.9"})
+        self.assertIn("--proxy-mode", logs.output[0])
 
     def test_verification_page_speaks_the_visitors_language(self):
         self.env["res.lang"]._activate_lang("ro_RO")
