@@ -217,7 +217,20 @@ def main():
                 raise OdooError(f"no order for {name}")
             page_to_png(client.portal_url("sale.order", order_ids[0]), args.out / f"{name}.png", args.chromium)
         certificate = (args.demo_out / "certificate.pdf").read_bytes()
-        for name, pdf in (("verify_genuine", certificate), ("verify_changed", changed(certificate))):
+        # The invoice the customer was emailed first, before the demo re-issued it: an earlier copy now.
+        invoice_mail = email.message_from_bytes(
+            (args.demo_out / "invoice.eml").read_bytes(), policy=email.policy.default
+        )
+        first_copy = next(
+            part.get_content()
+            for part in invoice_mail.iter_attachments()
+            if part.get_content_type() == "application/pdf"
+        )
+        for name, pdf in (
+            ("verify_genuine", certificate),
+            ("verify_changed", changed(certificate)),
+            ("verify_earlier_copy", first_copy),
+        ):
             verification_to_png(args.url, pdf, args.out / f"{name}.png", args.chromium)
         side_by_side(
             [args.out / "quotation.png", args.out / "invoice_short.png", args.out / "email_invoice.png"],

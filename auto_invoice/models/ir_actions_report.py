@@ -32,11 +32,11 @@ class IrActionsReport(models.Model):
         # until the order's priced content changes.
         ids = [res_ids] if isinstance(res_ids, int) else res_ids
         if ids and len(ids) == 1 and self._get_report(report_ref).report_name == "sale.report_saleorder":
-            if signed_copy := self._auto_invoice_signed_copy(ids[0]):
+            if signed_copy := self._auto_invoice_order_signed_copy(ids[0]):
                 return signed_copy, "pdf"
         return super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)
 
-    def _auto_invoice_signed_copy(self, order_id):
+    def _auto_invoice_order_signed_copy(self, order_id):
         """The signed copy of the order `order_id`, if the user may read the order and it has one; else None."""
         order = self.env["sale.order"].browse(order_id).exists()
         try:

@@ -1,6 +1,7 @@
 import json
 from urllib.parse import quote
 
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -57,8 +58,11 @@ class TestBackgroundKeysFromClients(AutoInvoiceCommon, HttpCase):
             self.assertNotIn(order.name, response.text)
 
     def test_report_url_with_the_signed_copies_key_renders_the_order_afresh_for_its_reader(self):
-        # The salesperson may read the order: the key still names no file, the report renders the order as it is.
+        # The salesperson may read the order: the key still names no file, the report renders the order as it is. (A
+        # signed order whose priced content is still the one signed prints as its signed copy, key or not: a line is
+        # added first, so that only the key could bring the signed copy back.)
         order, document = self._signed_in_background()
+        order.order_line = [Command.create({"product_id": self.service.id, "product_uom_qty": 1.0})]
         self.authenticate(self.salesman.login, self.salesman.login)
 
         response = self.url_open(self._report_url(order, {SIGNED_COPIES: document.ids, "force_report_rendering": 1}))
