@@ -29,7 +29,8 @@ class DocumentVerification(http.Controller):
         return request.render("auto_invoice.verification_page", values, status=values.pop("status", 200))
 
     def _verification_answer(self, reference, post):
-        """{"verdict": "genuine"|"unknown"|"error", "message": a sentence, "status": the HTTP status}."""
+        """{"verdict": "genuine"|"past"|"unknown"|"error", "message": a sentence, "status": the HTTP status}: "past" for
+        a file of ours that no longer stands as issued (an earlier copy, withdrawn, cancelled, credited, added to)."""
         env = request.env
         checks = env["auto_invoice.verification.check"]
         address = request.httprequest.remote_addr or ""
@@ -43,8 +44,9 @@ class DocumentVerification(http.Controller):
         reference = (typed or reference or "").strip()
         if not reference:
             return self._error(env._("Choose the PDF file to check, or type the reference printed on it."), 400)
-        if message := env["sale.order.acceptance"]._verify_reference(reference):
-            return {"verdict": "genuine", "message": message, "reference": reference}
+        if found := env["sale.order.acceptance"]._verify_reference(reference):
+            message, live = found
+            return {"verdict": "genuine" if live else "past", "message": message, "reference": reference}
         return {
             "verdict": "unknown",
             "message": env._("No document has this reference: check it and try again."),
@@ -65,8 +67,10 @@ class DocumentVerification(http.Controller):
             return self._error(
                 env._("This file is not a PDF: choose the PDF of the quotation, the certificate or the invoice."), 400
             )
-        if message := env["sale.order.acceptance"]._verify_file(data):
-            return {"verdict": "genuine", "message": message}
+        if found := env["sale.order.acceptance"]._verify_file(data):
+            message, live = found
+            # Ours, but no longer as it was issued (an earlier copy, withdrawn, cancelled, something added): said apart.
+            return {"verdict": "genuine" if live else "past", "message": message}
         return {
             "verdict": "unknown",
             "message": env._("This file was not issued by us, or it was changed after it was issued."),

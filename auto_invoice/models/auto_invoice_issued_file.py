@@ -167,6 +167,12 @@ class AutoInvoiceIssuedFile(models.Model):
         said += row._verdict_fate()
         return " ".join(said)
 
+    def _is_live(self):
+        """Whether this file stands as issued: the current copy of a document neither withdrawn, cancelled nor
+        credited."""
+        self.ensure_one()
+        return self.state == "current" and self.sudo().acceptance_id.state != "void"
+
     def _verdict_date(self, value):
         """The date of a UTC datetime at the customer's time zone, spelled out, as the documents state it."""
         tz = pytz.timezone(self.company_id._auto_invoice_customer_tz(self.partner_id))

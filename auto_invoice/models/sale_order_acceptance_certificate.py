@@ -94,6 +94,8 @@ class SaleOrderAcceptance(models.Model):
                     "certificate", acceptance, pdf, "certificate", sealed=pdf != rendered
                 )
                 acceptance._post_certificate(certificate)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise  # its order is being updated: the cron tries it again in seconds (_cron_attach_certificates)
         except Exception as error:  # the acceptance stands without its printed copy; the next run tries again
             _logger.warning("Certificate of acceptance %s not rendered: %s", acceptance.name, error, exc_info=True)
             acceptance.order_id._auto_invoice_send_deferred_confirmation()  # without it, rather than late

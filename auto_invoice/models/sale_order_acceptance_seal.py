@@ -188,8 +188,8 @@ class SaleOrderAcceptance(models.Model):
 
     @api.model
     def _verify_file(self, data):
-        """What the verification page says of the file `data`: the sentences naming the document it is and what became
-        of it, or None for a file we did not issue (or changed since).
+        """What the verification page says of the file `data`: (the sentences naming the document it is and what became
+        of it, whether it stands as issued), or None for a file we did not issue (or changed since).
 
         A PDF reader that saves a note, a form filled in or a signature into a file appends an incremental update:
         the file we issued is still its first bytes, up to the end of a revision. Such a file is ours, with something
@@ -198,26 +198,24 @@ class SaleOrderAcceptance(models.Model):
             return verdict
         for end in earlier_revision_ends(data):
             if verdict := self._verify_sha256(self._sha256(data[:end])):
-                return " ".join(
-                    [
-                        verdict,
-                        self.env._(
-                            "Something was added to this file after it was issued (a note, a form filled in or "
-                            "another signature): the revision we issued is inside it, unchanged."
-                        ),
-                    ]
+                added = self.env._(
+                    "Something was added to this file after it was issued (a note, a form filled in or another "
+                    "signature): the revision we issued is inside it, unchanged."
                 )
+                return f"{verdict[0]} {added}", False
         return None
 
     @api.model
     def _verify_sha256(self, sha256):
-        """The sentence naming the document whose file has this SHA-256 and what became of it, or None."""
+        """(the sentences naming the document whose file has this SHA-256 and what became of it, whether it is still
+        the current file of a live document), or None."""
         issued = self.env["auto_invoice.issued.file"]._find(sha256)
-        return issued._verdict() if issued else None
+        return (issued._verdict(), issued._is_live()) if issued else None
 
     @api.model
     def _verify_reference(self, text):
-        """What the verification page says of the reference `text` printed on a certificate, or None."""
+        """What the verification page says of the reference `text` printed on a certificate: (the sentences, whether
+        the acceptance stands), or None."""
         reference = normalize_verification_reference(text)
         acceptance = reference and self.sudo().search([("verification_ref", "=", reference)], limit=1)
         if not acceptance:
@@ -227,7 +225,7 @@ class SaleOrderAcceptance(models.Model):
             "%(date)s, issued by %(company)s.",
             **acceptance._verification_facts(),
         )
-        return " ".join([sentence(said), *acceptance._verification_history()])
+        return " ".join([sentence(said), *acceptance._verification_history()]), acceptance.state != "void"
 
     def _verification_history(self):
         """The sentences that say how this acceptance was recorded, when a salesperson recorded it, and whether it was

@@ -2,6 +2,7 @@ import logging
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 _logger = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ class SaleOrder(models.Model):
             try:
                 with self.env.cr.savepoint():
                     order._auto_invoice_send_confirmation(template)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise  # the order is being updated: the caller's transaction is tried again, the email with it
             except Exception as error:  # a broken template of another module: the salesperson reads why, once
                 _logger.warning("Confirmation email of %s not sent: %s", order.name, error, exc_info=True)
                 order.message_post(

@@ -197,6 +197,27 @@ class TestHandOff(AutoInvoiceCommon, HttpCase, MockEmail):
         taken = self.env["sale.order.acceptance"].union(*(call.args[0] for call in attach.call_args_list))
         self.assertEqual(taken, waiting, "each acceptance waiting, once, in one run")
 
+    def test_confirmation_whose_order_is_being_updated_waits_for_the_next_run(self):
+        # Seen in make docs-images: the cron's confirmation email met a concurrent update of its order. Caught as "a
+        # broken template", it cleared the order's waiting email and posted in an aborted transaction: the run failed.
+        order = self._create_quotation(lines=[(self.service, 1.0)])
+        self._sign_in_backend(order)
+        template = order.auto_invoice_confirmation_template_id
+        self.assertTrue(template, "the confirmation waits for the certificate")
+        cron = self.env.ref("auto_invoice.ir_cron_acceptance_certificate")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        busy = psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+        with patch.object(type(order), "_auto_invoice_send_confirmation", autospec=True, side_effect=busy):
+            cron.sudo().method_direct_trigger()
+        self.assertEqual(order.auto_invoice_confirmation_template_id, template, "still waiting, not lost")
+        self.assertFalse(self._find_note(order, "could not be sent"), "no failure told: it is tried again")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "in seconds")
+        with self.mock_mail_gateway():
+            cron.sudo().method_direct_trigger()
+        self.assertFalse(order.auto_invoice_confirmation_template_id, "sent at the next run")
+        self.assertTrue(order.acceptance_ids.certificate_id)
+        self.assertTrue(self._new_mails.filtered(lambda mail: self.customer in mail.recipient_ids))
+
     def test_certificate_whose_order_is_being_updated_is_retried_soon_and_the_others_go(self):
         # With the server's own cron thread, a salesperson or a job may update an order while the cron renders its
         # certificate: that one waits seconds for a fresh snapshot, the others go out now, the run does not fail.

@@ -33,6 +33,12 @@ class TestIssuedRegister(AutoInvoiceCommon, HttpCase):
         """The verdict of the public page on the file `data`, as a visitor posts it."""
         return self._verdict(self.url_open(url, files={"document": ("a.pdf", data, "application/pdf")}))
 
+    def _looks(self, data):
+        """How the page shows its verdict on `data`: "success" (ours, standing as issued), "warning" (ours, no longer
+        as issued) or "danger" (not ours)."""
+        page = self.url_open("/verify", files={"document": ("a.pdf", data, "application/pdf")}).text
+        return re.search(r'class="alert alert-(\w+)[^"]*"\s+role="status"\s+name="auto_invoice_verdict"', page).group(1)
+
     def _check_reference(self, reference):
         return self._verdict(self.url_open(f"/verify/{reference}"))
 
@@ -76,6 +82,9 @@ class TestIssuedRegister(AutoInvoiceCommon, HttpCase):
             said_first,
         )
         self.assertNotIn("earlier copy", said_second)
+        self.assertEqual(
+            (self._looks(first), self._looks(second)), ("warning", "success"), "an earlier copy stands out"
+        )
         self.assertTrue(said_second.endswith("it has not been changed."), said_second)
         self.assertEqual(invoice.auto_invoice_pdf_sha256, hashlib.sha256(second).hexdigest(), "a view of the register")
 
