@@ -16,12 +16,14 @@ import email.policy
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import requests
 from PIL import Image
 
 from demo import changed, check_pdf
+from demo_issued import start_timestamp_authority
 from odoo_client import OdooClient, OdooError, add_server_arguments, signature_png
 from seed import COMPANY, CUSTOMER, SIGNER
 
@@ -75,6 +77,16 @@ def deposit_and_final(client):
     answer = client.portal_accept(order_id, client.access_token("sale.order", order_id), SIGNER, signature_png())
     if answer.get("error"):
         raise OdooError(f"the deposit quotation was not signed: {answer['error']}")
+    # The certificate and the confirmation first (the server's cron, seconds after the signature): the order is then
+    # left alone, as by a person who reads the confirmation before billing (else the cron meets the updates below, is
+    # tried again in seconds, and Odoo logs the conflict).
+    deadline = time.monotonic() + 60
+    while not client.rpc(
+        "sale.order.acceptance", "search", [("order_id", "=", order_id), ("certificate_id", "!=", False)]
+    ):
+        if time.monotonic() > deadline:
+            raise OdooError("the deposit quotation's certificate was not rendered within 60 s")
+        time.sleep(1)
     deposit_id = client.read_one("sale.order", order_id, ["auto_invoice_id"])["auto_invoice_id"][0]
     client.rpc("account.move", "action_post", [deposit_id])
     context = {"active_model": "sale.order", "active_ids": [order_id], "active_id": order_id}
@@ -177,6 +189,8 @@ def main():
     args.out.mkdir(parents=True, exist_ok=True)
     client = OdooClient(args.url, args.db)
     client.authenticate(args.login, args.password)
+    company_id = client.rpc("res.company", "search", [("name", "=", COMPANY)], limit=1)[0]
+    start_timestamp_authority(client, company_id)  # the demo's is gone with it: seals stay timestamped
     try:
         for name, needles in (
             ("signed_quotation", [COMPANY, "Accepted by"]),

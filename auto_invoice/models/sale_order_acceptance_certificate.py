@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import format_amount
+from odoo.tools import SQL, format_amount
 
 _logger = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class SaleOrderAcceptance(models.Model):
         for acceptance in acceptances:
             try:
                 with self.env.cr.savepoint():  # which flushes: a concurrent update of its order fails here, alone
+                    acceptance._lock_order()
                     acceptance._attach_certificate()
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 busy |= acceptance
@@ -49,6 +50,15 @@ class SaleOrderAcceptance(models.Model):
                 break
         if busy:
             self._retry_certificates_soon(busy)
+
+    def _lock_order(self):
+        """Lock the order before its certificate and confirmation change it: an order updated since this run's snapshot
+        (the salesperson, a payment, a job) or locked now raises a concurrency error here, before any work and without
+        an error in the server's log, and the cron tries it again in seconds."""
+        self.env.cr.execute(
+            SQL("SELECT id FROM sale_order WHERE id = %s FOR NO KEY UPDATE NOWAIT", self.sudo().order_id.id),
+            log_exceptions=False,
+        )
 
     def _retry_certificates_soon(self, acceptances):
         """The certificates of `acceptances` met a concurrent update of their order (the salesperson, a payment, a
