@@ -14,6 +14,7 @@ from odoo.addons.sale_management.controllers import portal
 from ..models.ir_http import CUSTOMER_ERRORS
 from ..models.sale_order import RECORDED_BY_CALLER
 from ..models.sale_order_acceptance import SIGNATURE_MAX_BYTES
+from ..models.sale_order_issued import SIGNED_COPY_POSTED
 from ..owned_context import own
 from ..sentence import sentence
 
@@ -59,14 +60,14 @@ class CustomerPortal(portal.CustomerPortal):
         # from the request's environment, this override from its own).
         request.update_context(**own(RECORDED_BY_CALLER))
         signing_sudo = order_sudo.with_context(**own(RECORDED_BY_CALLER))
-        response, document = self._auto_invoice_sign(signing_sudo, access_token, name, signature)
+        response, posted = self._auto_invoice_sign(signing_sudo, access_token, name, signature)
         if response.get("error"):
             return response
         evidence = {  # who signed: the request's user, not the superuser that order_sudo runs as
             **request.env["sale.order.acceptance"]._request_evidence(channel="portal"),
             "consent_text": consent_text,
         }
-        order_sudo._auto_invoice_record_acceptance(evidence, document=document)
+        order_sudo._auto_invoice_record_acceptance(evidence, posted=posted)
         return response
 
     def _get_http_headers(self, model, report_type, report, download):
@@ -79,10 +80,14 @@ class CustomerPortal(portal.CustomerPortal):
     def _auto_invoice_sign(self, order_sudo, access_token, name, signature):
         """Sign and confirm the order as Odoo's own route does (it also renders the signed PDF and posts it).
 
-        :return: (the route's response, the signed PDF it rendered or None)
+        :return: (the route's response, the attachment of the signed PDF it posted on the order, or None)
         """
+        posted = []  # filled by sale.order._create_attachments_for_post as the route posts its PDF
+        request.update_context(**own(SIGNED_COPY_POSTED, posted))
         response = super().portal_quote_accept(order_sudo.id, access_token=access_token, name=name, signature=signature)
-        return response, None if response.get("error") else self._auto_invoice_signed_pdf(order_sudo)
+        if response.get("error") or not posted:
+            return response, None
+        return response, request.env["ir.attachment"].sudo().browse(posted[-1])
 
     @http.route(**{CUSTOMER_ERRORS: True})
     def portal_quote_option_update(self, order_id, line_id, access_token=None, **kwargs):
@@ -164,10 +169,3 @@ class CustomerPortal(portal.CustomerPortal):
         if lang and lang in dict(request.env["res.lang"].get_installed()):
             return lang
         return request.env.lang
-
-    def _auto_invoice_signed_pdf(self, order_sudo):
-        """The PDF that Odoo's route has just rendered and posted, signed; None if it is not found."""
-        attachment = order_sudo.message_ids[:1].attachment_ids.filtered(
-            lambda attachment: attachment.name == f"{order_sudo.name}.pdf"
-        )
-        return attachment[:1].raw or None

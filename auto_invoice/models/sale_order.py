@@ -303,7 +303,7 @@ class SaleOrder(models.Model):
             )
         self._auto_invoice_close_failure_activities()
 
-    def _auto_invoice_record_acceptance(self, evidence, document=None):
+    def _auto_invoice_record_acceptance(self, evidence, posted=None):
         """Entry point: the customer has just signed this quotation; record the acceptance, confirm and invoice.
 
         Every channel comes here once the signature is on the order: the portal route (after Odoo's own route has
@@ -312,14 +312,14 @@ class SaleOrder(models.Model):
         else by the confirmation that the payment brings (see `_action_confirm`).
 
         :param dict evidence: `channel`, `user_id`, and where known `ip_address`, `user_agent`, `consent_text`
-        :param bytes document: the signed quotation's PDF, if the caller has it already
+        :param posted: the attachment of the signed quotation's PDF, as Odoo's portal route posted it on the order
         :return: the acceptance
         """
         self.ensure_one()
         # Without the option, a signature written in the backend stays a signature, as in Odoo.
         if self.auto_invoice_on_signature and self.state in ("draft", "sent") and not self._has_to_be_paid():
             self._validate_order()
-        acceptance = self.env["sale.order.acceptance"]._create_for_order(self, evidence, document)
+        acceptance = self.env["sale.order.acceptance"]._create_for_order(self, evidence, posted)
         acceptance._trigger_certificates()  # rendered by a cron once this transaction commits
         self._sign_reminder_close_follow_up(
             sentence(self.env._("Signed by %(signer)s.", signer=acceptance.sudo().signer_name))

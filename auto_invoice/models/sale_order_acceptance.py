@@ -267,14 +267,14 @@ class SaleOrderAcceptance(models.Model):
         return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
 
     @api.model
-    def _create_for_order(self, order, evidence, document=None):
+    def _create_for_order(self, order, evidence, posted=None):
         """Record the acceptance of `order`, just signed, with the `evidence` of its channel.
 
         In sudo: the signer (public user, portal user) and salespeople only read acceptances.
 
         :param dict evidence: `channel`, `user_id`, and where known `ip_address`, `user_agent`, `consent_text` (and any
             other field of this model the channel knows, e.g. `accepted_on` for an offline acceptance)
-        :param bytes document: the signed quotation's PDF, if the caller has it already
+        :param posted: the attachment of the signed quotation's PDF that Odoo's portal route posted on the order
         """
         order = order.sudo()
         signed_on = fields.Datetime.now()
@@ -296,8 +296,8 @@ class SaleOrderAcceptance(models.Model):
                 "state": "pending" if order.auto_invoice_on_signature else "done",
             }
         )
-        if document or not acceptance._defers_signed_document():
-            acceptance._attach_signed_document(document)
+        if posted or not acceptance._defers_signed_document():
+            acceptance._attach_signed_document(posted)
         return acceptance
 
     def _defers_signed_document(self):
@@ -305,21 +305,24 @@ class SaleOrderAcceptance(models.Model):
         the queue addon's background mode renders it in the acceptance's job."""
         return False
 
-    def _attach_signed_document(self, document=None):
+    def _attach_signed_document(self, posted=None):
         """Keep the PDF of the quotation as signed, and its SHA-256: the hash is over the very bytes stored (and sent),
         whenever they are rendered, sealed when the company seals its documents. Once: an acceptance that has its
         document keeps it.
 
-        :param bytes document: the PDF the caller rendered already (Odoo's signing route has); else rendered now
+        :param posted: the attachment of the signed PDF that Odoo's portal route rendered and posted on the order
+            (see sale.order._create_attachments_for_post); it becomes the sealed file, so that the chatter's copy and
+            the followers' email are the file we keep. Without it the PDF is rendered now.
         :return: the attachment
         """
         self.ensure_one()
         acceptance = self.sudo()
         if acceptance.document_id:
             return acceptance.document_id
-        rendered = document or acceptance.order_id._auto_invoice_render_quotation_pdf()
+        rendered = posted.raw if posted else acceptance.order_id._auto_invoice_render_quotation_pdf()
         document = acceptance._seal_document(rendered)
-        acceptance._replace_order_copies(rendered, document)
+        if posted and document != rendered:
+            posted.raw = document
         attachment = (
             self.env["ir.attachment"]
             .sudo()

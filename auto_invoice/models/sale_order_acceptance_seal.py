@@ -1,5 +1,4 @@
 import base64
-import hashlib
 import re
 import secrets
 
@@ -164,25 +163,6 @@ class SaleOrderAcceptance(models.Model):
             issuer=seal.issuer,
             fingerprint=seal.fingerprint,
         )
-
-    def _replace_order_copies(self, document, sealed):
-        """The copies of `document` that Odoo posted on the order when it was signed become the sealed file: the bytes
-        stored, emailed and downloaded are those whose SHA-256 the acceptance keeps."""
-        if sealed == document:
-            return
-        order = self.sudo().order_id
-        copies = (
-            self.env["ir.attachment"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", order._name),
-                    ("res_id", "=", order.id),
-                    ("checksum", "=", hashlib.sha1(document).hexdigest()),  # noqa: S324 - Odoo's checksum is SHA-1
-                ]
-            )
-        )
-        copies.write({"raw": sealed})
 
     # === The verification page === #
 

@@ -3,6 +3,13 @@ order's PDF is its signed copy, the one the acceptance keeps (and the company se
 
 from odoo import models
 
+from ..owned_context import owned_value
+
+# Context key of the portal's signing route (auto_invoice/controllers/portal.py, in sudo): a list that collects the
+# order's PDF which Odoo's route posts at the signature. The acceptance keeps that very attachment's bytes and seals
+# them in place, so that the chatter's copy and the followers' email carry the file whose SHA-256 the register holds.
+SIGNED_COPY_POSTED = "auto_invoice_signed_copy_posted"
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
@@ -16,6 +23,17 @@ class SaleOrder(models.Model):
             for attachment in message.sudo().attachment_ids.filtered(lambda a: a.mimetype == "application/pdf"):
                 self._auto_invoice_issue_copy(attachment.raw, "email")
         return res
+
+    def _create_attachments_for_post(self, values_list, extra_list):
+        attachments = super()._create_attachments_for_post(values_list, extra_list)
+        posted = owned_value(self.env, SIGNED_COPY_POSTED, su=True)
+        if posted is not None and len(self) == 1:
+            posted.extend(
+                attachments.filtered(
+                    lambda a: (a.res_model, a.res_id, a.name) == (self._name, self.id, f"{self.name}.pdf")
+                ).ids
+            )
+        return attachments
 
     def _auto_invoice_issue_copy(self, data, channel):
         """Register `data`, a PDF of this order sent or downloaded by `channel`, unless it is a file issued already

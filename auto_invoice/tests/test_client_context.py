@@ -7,6 +7,7 @@ from ..models.account_move_send import MAIL_LAYOUT
 from ..models.res_company import PATCHED_QT_KEY
 from ..models.sale_order import RECORDED_BY_CALLER
 from ..models.sale_order_acceptance_invoice import DEPOSIT_OF_ACCEPTANCE
+from ..models.sale_order_issued import SIGNED_COPY_POSTED
 from ..models.sale_order_signed_billing import BILLED_ACCEPTANCE
 from ..owned_context import own, owned_value
 from .common import AutoInvoiceCommon
@@ -43,6 +44,7 @@ class TestContextKeysFromClients(AutoInvoiceCommon, HttpCase):
                     BILLED_ACCEPTANCE: acceptance.id,
                     MAIL_LAYOUT: "mail.mail_notification_light",
                     PATCHED_QT_KEY: not self.env.company._auto_invoice_engine_is_patched(),
+                    SIGNED_COPY_POSTED: [],
                 }
             )
         )
@@ -55,6 +57,8 @@ class TestContextKeysFromClients(AutoInvoiceCommon, HttpCase):
         )
         self.assertEqual(env["account.move.send"]._get_mail_layout(), self.env["account.move.send"]._get_mail_layout())
         self.assertFalse(order.with_env(env)._auto_invoice_billed_acceptance(), "no acceptance bills Odoo's invoicing")
+        order.with_env(env).message_post(attachments=[(f"{order.name}.pdf", b"%PDF-1.4 from a client")])
+        self.assertEqual(env.context[SIGNED_COPY_POSTED], [], "a client's list is not the signing route's")
         billing = order.with_context(**acceptance._billing_context())
         self.assertEqual(billing._auto_invoice_billed_acceptance(), acceptance, "the acceptance's own key is heard")
 

@@ -12,12 +12,12 @@ CONFIRMATION_MAIL_DEFERRED = "auto_invoice_queue_confirmation_mail_deferred"
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    def _auto_invoice_record_acceptance(self, evidence, document=None):
+    def _auto_invoice_record_acceptance(self, evidence, posted=None):
         if not self.company_id.auto_invoice_background:
-            return super()._auto_invoice_record_acceptance(evidence, document=document)
+            return super()._auto_invoice_record_acceptance(evidence, posted=posted)
         # Whatever the channel (a backend signature, an API batch), the confirmation email waits for the signed copy.
         order = self.with_context(**own(CONFIRMATION_MAIL_DEFERRED))
-        acceptance = super(SaleOrder, order)._auto_invoice_record_acceptance(evidence, document=document)
+        acceptance = super(SaleOrder, order)._auto_invoice_record_acceptance(evidence, posted=posted)
         acceptance._enqueue_signing()  # even when the invoice waits for a payment (its job is the confirmation's)
         return acceptance
 
