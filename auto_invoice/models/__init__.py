@@ -12,6 +12,7 @@ from . import account_move_send
 from . import ir_actions_report
 from . import ir_http
 from . import payment_transaction
+from . import portal_mixin
 from . import res_company
 from . import res_config_settings
 from . import sale_order

@@ -16,6 +16,7 @@ from odoo.fields import Command
 from odoo.tools import format_amount
 
 from ..owned_context import own
+from .portal_mixin import INTERNAL_NOTICE
 from .sale_order_signed_billing import BILLED_ACCEPTANCE
 
 # Context key of the acceptance's deposit invoice (_generate_deposit_invoice): its line says "deposit", the word of the
@@ -339,7 +340,7 @@ class SaleOrderAcceptance(models.Model):
 
         :return: the activity
         """
-        activity = record.with_context(mail_notify_force_send=False).activity_schedule(**values)
+        activity = record.with_context(mail_notify_force_send=False, **own(INTERNAL_NOTICE)).activity_schedule(**values)
         if cron := self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False):
             cron.sudo()._trigger()
         return activity

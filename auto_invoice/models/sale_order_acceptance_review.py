@@ -6,6 +6,9 @@ from markupsafe import Markup
 from odoo import models
 from odoo.tools import format_amount
 
+from ..owned_context import own
+from .portal_mixin import INTERNAL_NOTICE
+
 
 class SaleOrderAcceptance(models.Model):
     # One concern per file, as Odoo splits its large models: the model is extended from several files on purpose.
@@ -39,7 +42,9 @@ class SaleOrderAcceptance(models.Model):
         """The reviewer's email (or inbox) about `invoice` (sudo): from the company, in the reviewer's language, naming
         the quotation, its customer and amount, with a button to the invoice."""
         order = self.sudo().order_id
-        invoice = invoice.with_context(lang=reviewer.lang or self.env.lang, mail_notify_force_send=False)
+        invoice = invoice.with_context(
+            lang=reviewer.lang or self.env.lang, mail_notify_force_send=False, **own(INTERNAL_NOTICE)
+        )
         env = invoice.env
         what = env._(
             "%(document)s of %(order)s for %(customer)s, %(amount)s",
@@ -88,7 +93,7 @@ class SaleOrderAcceptance(models.Model):
                 "invoices of their signed quotations (Settings, Sales).",
                 invoice=invoice._get_html_link(),
             )
-        order.with_context(mail_notify_force_send=False).message_post(
+        order.with_context(mail_notify_force_send=False, **own(INTERNAL_NOTICE)).message_post(
             body=body,
             author_id=self.env.ref("base.partner_root").id,
             subtype_xmlid="mail.mt_note",

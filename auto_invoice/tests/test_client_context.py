@@ -4,6 +4,7 @@ from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
 from ..models.account_move_send import MAIL_LAYOUT
+from ..models.portal_mixin import INTERNAL_NOTICE
 from ..models.res_company import PATCHED_QT_KEY
 from ..models.sale_order import RECORDED_BY_CALLER
 from ..models.sale_order_acceptance_invoice import DEPOSIT_OF_ACCEPTANCE
@@ -45,6 +46,7 @@ class TestContextKeysFromClients(AutoInvoiceCommon, HttpCase):
                     MAIL_LAYOUT: "mail.mail_notification_light",
                     PATCHED_QT_KEY: not self.env.company._auto_invoice_engine_is_patched(),
                     SIGNED_COPY_POSTED: [],
+                    INTERNAL_NOTICE: True,
                 }
             )
         )
@@ -59,6 +61,7 @@ class TestContextKeysFromClients(AutoInvoiceCommon, HttpCase):
         self.assertFalse(order.with_env(env)._auto_invoice_billed_acceptance(), "no acceptance bills Odoo's invoicing")
         order.with_env(env).message_post(attachments=[(f"{order.name}.pdf", b"%PDF-1.4 from a client")])
         self.assertEqual(env.context[SIGNED_COPY_POSTED], [], "a client's list is not the signing route's")
+        self.assertEqual(order.with_env(env)._mail_get_partners()[order.id], order.partner_id, "its customer named")
         billing = order.with_context(**acceptance._billing_context())
         self.assertEqual(billing._auto_invoice_billed_acceptance(), acceptance, "the acceptance's own key is heard")
 

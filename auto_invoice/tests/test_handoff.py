@@ -180,6 +180,28 @@ class TestHandOff(AutoInvoiceCommon, HttpCase, MockEmail):
         self.assertNotIn("PO-4711", mails.subject, "the draft is named by its quotation, not the customer's reference")
         self.assertIn("Confirm &amp; Send", mails.body_html)
 
+    def test_reviewers_email_leaves_the_customers_record_alone(self):
+        # Odoo's portal writes a signup token on the customer of every record it notifies, for the customer's button.
+        # The reviewer's email has no customer: jobs invoicing several orders of one customer at once would conflict
+        # on the customer's row (a serialization failure, each job run again).
+        self.env["ir.config_parameter"].sudo().set_param("auth_signup.invitation_scope", "b2c")
+        self._set_settings(auto_invoice_reviewer_id=self.accountant.id)
+        order, invoice = self._signed_draft()
+        customer = invoice.partner_id.sudo()
+        self.assertFalse(customer.user_ids)
+        customer.signup_type = False
+        self.env.flush_all()
+
+        acceptance = order.sudo().auto_invoice_acceptance_id
+        with self.mock_mail_gateway():
+            acceptance._notify_reviewer(invoice, self.accountant, "Check it.")
+            acceptance._tell_salesperson_of_reviewer(invoice, self.salesman, self.accountant)
+            acceptance._schedule_for_salesperson(order, summary="Look", user_id=self.salesman.id)
+
+        self.assertEqual(len(self._new_mails), 3, "the reviewer's email, the salesperson's note and activity")
+        self.assertIn(f"model=account.move&amp;res_id={invoice.id}", self._new_mails[0].body_html, "its button")
+        self.assertFalse(customer.signup_type, "no signup token written on the customer")
+
     def test_one_run_of_the_certificates_cron_takes_every_acceptance_waiting(self):
         # More acceptances at once than the cron once took in a run (50): none waits for its next daily run. Legacy
         # ones (signed before acceptances existed) wait for a certificate without any PDF to render first.
