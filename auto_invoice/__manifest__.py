@@ -31,6 +31,7 @@
         # Unsigned quotations: reminders, offline acceptance, follow-up
         "data/sign_reminder_data.xml",
         "data/mail_template_reminder.xml",
+        "data/mail_template_signers.xml",
         "wizard/sale_order_offline_acceptance_views.xml",
         "views/sale_order_reminder_views.xml",
         # Branded invoice and emails

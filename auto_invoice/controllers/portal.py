@@ -15,9 +15,11 @@ from ..models.ir_http import CUSTOMER_ERRORS
 from ..models.sale_order import RECORDED_BY_CALLER
 from ..models.sale_order_acceptance import SIGNATURE_MAX_BYTES
 from ..models.sale_order_issued import SIGNED_COPY_POSTED
-from ..owned_context import own
+from ..owned_context import own, owned_value
 from ..sentence import sentence
 
+# Context key of a quotation's page opened from a signer's link: the signer, whose pad posts with their own token.
+SIGNER_PAGE = "auto_invoice_signer_page"
 # A pad's canvas on a high-density screen is under a megapixel; a PNG compresses a larger blank image under the byte
 # limit, and decoding Odoo's 50 megapixels would cost the public request some 200 MB.
 SIGNATURE_MAX_PIXELS = 4_000_000
@@ -33,10 +35,18 @@ class CustomerPortal(portal.CustomerPortal):
         terms_sha256 = terms_sha256 or query.get("terms_sha256")
         if not isinstance(access_token, str | None):  # JSON may hold anything: not a token, so no access by token
             access_token = None
+        # A quotation with signers is signed from each signer's own link: its token names the signer.
+        signer, access_token = self._auto_invoice_signer(order_id, access_token)
         try:
             order_sudo = self._document_check_access("sale.order", order_id, access_token=access_token)
         except (AccessError, MissingError):
             return super().portal_quote_accept(order_id, access_token=access_token)  # Odoo's "Invalid order."
+        if order_sudo.signer_ids and not signer:
+            return {
+                "error": request.env._(
+                    "This quotation is signed by each of its signers from the link they were emailed."
+                )
+            }
         try:  # the session's user, not order_sudo's superuser
             request.env["sale.order"]._auto_invoice_check_signing_rights()
         except AccessError as error:
@@ -58,6 +68,15 @@ class CustomerPortal(portal.CustomerPortal):
         # This route records the acceptance itself, below, once Odoo's own route has signed and confirmed the order:
         # the signature it writes in sudo is not one for `sale.order.write()` to record (Odoo's route reads the order
         # from the request's environment, this override from its own).
+        if signer and signature:
+            try:
+                last = signer._record_signature(
+                    name, signature, request.env["sale.order.acceptance"]._request_evidence()
+                )
+            except UserError as error:
+                return {"error": error.args[0]}
+            if not last:  # the next signers' turn: the order waits for them
+                return {"force_refresh": True, "redirect_url": f"{signer._portal_url()}&message=auto_invoice_signed"}
         request.update_context(**own(RECORDED_BY_CALLER))
         signing_sudo = order_sudo.with_context(**own(RECORDED_BY_CALLER))
         response, posted = self._auto_invoice_sign(signing_sudo, access_token, name, signature)
@@ -69,6 +88,50 @@ class CustomerPortal(portal.CustomerPortal):
         }
         order_sudo._auto_invoice_record_acceptance(evidence, posted=posted)
         return response
+
+    @http.route()
+    def portal_order_page(self, order_id, report_type=None, access_token=None, message=False, download=False, **kw):
+        # A signer's link opens the quotation as its own link does, with the signer's pad.
+        signer, access_token = self._auto_invoice_signer(order_id, access_token)
+        if signer:
+            request.update_context(**own(SIGNER_PAGE, signer.id))
+        return super().portal_order_page(
+            order_id, report_type=report_type, access_token=access_token, message=message, download=download, **kw
+        )
+
+    @http.route()
+    def portal_quote_decline(self, order_id, access_token=None, decline_message=None, **kwargs):
+        # A signer declines for themselves: nobody else is asked, the salesperson is told, nothing is invoiced. The
+        # quotation's own link declines nothing once it has signers.
+        signer, token = self._auto_invoice_signer(order_id, access_token)
+        order = request.env["sale.order"].sudo().browse(order_id).exists()
+        if not signer and not (order and order.signer_ids):
+            return super().portal_quote_decline(
+                order_id, access_token=access_token, decline_message=decline_message, **kwargs
+            )
+        if not signer:
+            return request.redirect("/my")
+        if decline_message and not signer._signing_refusal():
+            signer._decline(decline_message)
+            return request.redirect(f"{signer._portal_url()}&message=auto_invoice_declined")
+        return request.redirect(f"{signer._portal_url()}&message=cant_reject")
+
+    def _get_page_view_values(self, document, access_token, values, session_history, no_breadcrumbs, **kwargs):
+        values = super()._get_page_view_values(
+            document, access_token, values, session_history, no_breadcrumbs, **kwargs
+        )
+        if document._name == "sale.order":
+            signer_id = owned_value(request.env, SIGNER_PAGE)
+            values["auto_invoice_signer"] = request.env["sale.order.signer"].sudo().browse(signer_id or [])
+        return values
+
+    def _auto_invoice_signer(self, order_id, access_token):
+        """(the signer whose link carries `access_token`, the token that opens their quotation) for a quotation with
+        signers; (an empty recordset, `access_token`) otherwise."""
+        signers = request.env["sale.order.signer"].sudo()
+        order = request.env["sale.order"].sudo().browse(order_id).exists()
+        signer = signers._by_token(order, access_token) if order else signers
+        return signer, (order._portal_ensure_token() if signer else access_token)
 
     def _get_http_headers(self, model, report_type, report, download):
         # The one place where the portal hands out an order's PDF (Download, Print): the file enters the register of

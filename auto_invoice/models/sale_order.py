@@ -124,6 +124,8 @@ class SaleOrder(models.Model):
         signing = self._auto_invoice_check_signable(vals) if vals.get("signature") else self.browse()
         clearing = self._auto_invoice_check_clearable(vals) if "signature" in vals and not vals["signature"] else None
         res = super().write(vals)
+        if vals.get("state") == "sent":
+            self._auto_invoice_open_signing()
         for order in signing:
             order._auto_invoice_record_acceptance(self.env["sale.order.acceptance"]._request_evidence())
         if clearing:
@@ -142,6 +144,7 @@ class SaleOrder(models.Model):
         # Back to a quotation, the signature is cleared: its acceptance is void, the next signature is a new one.
         reset = resettable.filtered(lambda order: order.state == "draft" and not order.signature).sudo()
         reset.auto_invoice_acceptance_id.write({"state": "void"})
+        reset._auto_invoice_void_signers()
         reset._auto_invoice_close_failure_activities()
         return res
 
@@ -222,6 +225,13 @@ class SaleOrder(models.Model):
         for order in self:
             if error := order._auto_invoice_signature_refusal():
                 raise UserError(error)
+            if order.sudo().signer_ids:
+                raise UserError(
+                    self.env._(
+                        "%(order)s is signed by each of its signers from the link they were emailed.",
+                        order=order.display_name,
+                    )
+                )
             self.env["sale.order.acceptance"]._check_signer_name(vals.get("signed_by") or order.signed_by)
         return self
 

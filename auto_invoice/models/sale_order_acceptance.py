@@ -80,6 +80,13 @@ class SaleOrderAcceptance(models.Model):
         readonly=True,
         help="The portal user who signed, or the order's customer when the link's access token was used.",
     )
+    signer_ids = fields.One2many(
+        comodel_name="sale.order.signer",
+        inverse_name="acceptance_id",
+        string="Signatures",
+        readonly=True,
+        help="Every signature of a quotation signed by several people, each with its own evidence.",
+    )
     user_id = fields.Many2one(
         comodel_name="res.users",
         string="Recorded By",
@@ -295,6 +302,9 @@ class SaleOrderAcceptance(models.Model):
                 **{field: order[field] for field in POLICY_FIELDS},
                 "state": "pending" if order.auto_invoice_on_signature else "done",
             }
+        )
+        order._auto_invoice_live_signers().filtered(lambda signer: signer.state == "signed").write(
+            {"acceptance_id": acceptance.id}
         )
         if posted or not acceptance._defers_signed_document():
             acceptance._attach_signed_document(posted)

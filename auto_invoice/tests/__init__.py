@@ -31,3 +31,4 @@ from . import test_review_dates
 from . import test_customer_details
 from . import test_issued_register
 from . import test_timestamp
+from . import test_signers

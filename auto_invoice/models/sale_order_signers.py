@@ -1,0 +1,139 @@
+"""A quotation signed by several people (sale_order_signer.py): whose turn it is, the lock that makes concurrent
+signatures take turns, and a reset that voids what was collected. A quotation without signers is signed once, as in
+Odoo."""
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
+
+    signer_ids = fields.One2many(
+        comodel_name="sale.order.signer",
+        inverse_name="order_id",
+        string="Signers",
+        copy=True,
+        domain=[("state", "!=", "void")],
+        help="The people who sign this quotation, each from their own link; the company's countersigner signs last. "
+        "Empty: the customer signs once, from the quotation's link.",
+    )
+    signing_order = fields.Selection(
+        selection=[("sequence", "One after the other"), ("parallel", "All at once")],
+        default="sequence",
+        required=True,
+    )
+
+    def _auto_invoice_may_sign_on_page(self, signer):
+        """Whether the quotation's page offers its pad: to anyone with its link without signers, else to the signer
+        whose link opened it, in their turn."""
+        self.ensure_one()
+        return not self.sudo().signer_ids or (bool(signer) and signer.state == "to_sign")
+
+    def _auto_invoice_signer_call_url(self, signer):
+        """Where the pad of `signer`'s page posts: the signing route, with the signer's token and the page's terms."""
+        self.ensure_one()
+        return "/my/orders/%s/accept?access_token=%s&terms_sha256=%s&consent_lang=%s" % (
+            self.id,
+            signer.sudo().access_token,
+            self._auto_invoice_signing_terms_sha256(),
+            self.env.lang or "",
+        )
+
+    def _auto_invoice_live_signers(self):
+        self.ensure_one()
+        return self.sudo().signer_ids.filtered(lambda signer: signer.state != "void")
+
+    def _auto_invoice_signers_left(self):
+        """The live signers who have not signed yet."""
+        return self._auto_invoice_live_signers().filtered(lambda signer: signer.state in ("waiting", "to_sign"))
+
+    def _auto_invoice_signers_due(self):
+        """Whose turn it is: the customer's next signer (all of them at once with `parallel`), the countersigner
+        once every signer of the customer has signed; nobody once one has declined."""
+        self.ensure_one()
+        signers = self._auto_invoice_live_signers()
+        if signers.filtered(lambda signer: signer.state == "declined"):
+            return signers.browse()
+        left = self._auto_invoice_signers_left()
+        customers = left.filtered(lambda signer: not signer.is_countersigner)
+        if not customers:
+            return left  # the countersigner
+        return customers if self.signing_order == "parallel" else customers[:1]
+
+    def _auto_invoice_open_signing(self):
+        """Mark the signers whose turn it is as `to_sign`; returns those newly asked."""
+        asked = self.env["sale.order.signer"]
+        for order in self.sudo():
+            due = order._auto_invoice_signers_due()
+            new = due.filtered(lambda signer: signer.state == "waiting")
+            new.write({"state": "to_sign"})
+            (order._auto_invoice_signers_left() - due).filtered(lambda signer: signer.state == "to_sign").write(
+                {"state": "waiting"}
+            )
+            asked |= new
+        asked._ask_to_sign()
+        return asked
+
+    def _auto_invoice_lock_for_signing(self):
+        """Lock the order's row until the transaction ends: signatures of one quotation take turns, so that the last
+        one is known (two signers who sign at the same moment: one is the last, once)."""
+        self.ensure_one()
+        self.env.cr.execute("SELECT id FROM sale_order WHERE id = %s FOR NO KEY UPDATE", [self.id])
+
+    def _auto_invoice_check_signers_editable(self):
+        """The list of signers changes while nobody has signed; a signature collected makes it what was signed."""
+        for order in self.sudo():
+            if order.signer_ids.filtered(lambda signer: signer.state in ("signed", "declined")):
+                raise UserError(
+                    self.env._(
+                        "%(order)s is being signed: its signers cannot change. Set it back to quotation to start "
+                        "again.",
+                        order=order.name,
+                    )
+                )
+
+    def _auto_invoice_void_signers(self):
+        """The quotation goes back to draft: every signature collected is void (kept as evidence) and the list starts
+        again, each signer with a new link."""
+        for order in self.sudo():
+            collected = order.signer_ids.filtered(lambda signer: signer.state in ("signed", "declined", "to_sign"))
+            if not collected:
+                continue
+            if collected.filtered(lambda signer: signer.state in ("signed", "declined")):
+                fresh = [
+                    {
+                        "order_id": order.id,
+                        "sequence": signer.sequence,
+                        "partner_id": signer.partner_id.id,
+                        "user_id": signer.user_id.id,
+                    }
+                    for signer in order.signer_ids
+                ]
+                order.signer_ids.write({"state": "void"})
+                self.env["sale.order.signer"].sudo().create(fresh)
+                order.message_post(
+                    body=self.env._(
+                        "Set back to quotation: the signatures collected are void; the signers start again."
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+            else:
+                collected.write({"state": "waiting"})
+
+    def _auto_invoice_signer_declined(self, signer):
+        """The salesperson reads on the order who declined and why; nothing is invoiced."""
+        self.ensure_one()
+        order = self.sudo()
+        note = self.env._(
+            "%(signer)s declined to sign: %(reason)s",
+            signer=signer.partner_id.name,
+            reason=signer.declined_reason or self.env._("no reason given"),
+        )
+        order.message_post(body=note, subtype_xmlid="mail.mt_note")
+        order.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Signer declined"),
+            note=note,
+            user_id=order._auto_invoice_responsible().id or self.env.uid,
+        )
