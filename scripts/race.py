@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Race check: each quotation signed by two portal requests released at once ends with one acceptance, one invoice.
 
+With auto_invoice's several signers, also: each quotation of two signers "all at once" signed by both at the same
+moment, each from their own link, ends with both signatures, one acceptance and one invoice (the last signature is
+known once).
+
 Runs against a real threaded Odoo server (HttpCase serialises requests on one test cursor, so it cannot race): make
 test runs it on its test database after Odoo's own test run (scripts/test.sh), make pytest on its database, make bench
 after the measured series. An order passes when, after both requests returned, it has exactly one invoice that is not
@@ -74,6 +78,65 @@ def check_orders(client, order_ids):
     return invoices, bad
 
 
+def create_two_signer_quotations(client, data, count):
+    """count quotations (as create_sent_quotations) of two signers who sign all at once; returns
+    [(order id, [signer token, signer token])]."""
+    contacts = client.rpc(
+        "res.partner",
+        "create",
+        [
+            {"name": f"Race Signer {i}", "email": f"race.signer{i}@example.com", "parent_id": data.customer_id}
+            for i in (1, 2)
+        ],
+    )
+    orders = []
+    for order_id, _token in create_sent_quotations(client, data, count, auto=True):
+        client.rpc("sale.order", "action_draft", [order_id])
+        client.rpc(
+            "sale.order",
+            "write",
+            [order_id],
+            {"signing_order": "parallel", "signer_ids": [(0, 0, {"partner_id": contact}) for contact in contacts]},
+        )
+        client.rpc("sale.order", "action_quotation_sent", [order_id])
+        signers = client.rpc("sale.order.signer", "search_read", [("order_id", "=", order_id)], fields=["access_token"])
+        orders.append((order_id, [signer["access_token"] for signer in signers]))
+    return orders
+
+
+def race_signers(client, orders, signature=None):
+    """Both signers of every order at once; returns the lines to print and whether it passed."""
+    signature = signature or signature_png()
+    outcomes = Counter()
+    for order_id, tokens in orders:
+        barrier, urls = threading.Barrier(2), [client.portal_sign_url(order_id, token) for token in tokens]
+
+        def sign(token, url, order_id=order_id, barrier=barrier):
+            barrier.wait()
+            try:
+                answer = client.portal_accept(order_id, token, SIGNER, signature, sign_url=url)
+                outcomes["refused" if answer.get("error") else "accepted"] += 1
+            except (OdooError, requests.RequestException):
+                outcomes["errors"] += 1
+
+        threads = [threading.Thread(target=sign, args=(token, url)) for token, url in zip(tokens, urls, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    order_ids = [order_id for order_id, _tokens in orders]
+    invoices, bad = check_orders(client, order_ids)
+    signed = client.rpc("sale.order.signer", "search_count", [("order_id", "in", order_ids), ("state", "=", "signed")])
+    if signed != 2 * len(orders):
+        bad.append(("signers", f"{signed} of {2 * len(orders)} signatures kept"))
+    counts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
+    lines = [f"race: {len(orders)} orders x 2 signers at once -> {invoices} invoices, {signed} signatures; {counts}"]
+    if bad:
+        details = "; ".join(f"{name}: {problem}" for name, problem in bad)
+        lines.append(f"race FAILED (signers): {details}")
+    return lines, not bad
+
+
 def race(client, orders, signature=None):
     """Sign every order twice at once and check the outcome; returns the lines to print and whether it passed."""
     outcomes = sign_twice_at_once(client, orders, signature or signature_png())
@@ -101,6 +164,9 @@ def main():
         check_sales_journal(client)
         orders = create_sent_quotations(client, data, args.orders, auto=True)
         lines, passed = race(client, orders)
+        if client.rpc("ir.model", "search_count", [("model", "=", "sale.order.signer")]):
+            signer_lines, signers_passed = race_signers(client, create_two_signer_quotations(client, data, args.orders))
+            lines, passed = lines + signer_lines, passed and signers_passed
     except (OdooError, requests.RequestException) as exc:
         print(f"race FAILED: {exc}", flush=True)
         sys.exit(1)

@@ -59,6 +59,7 @@ class SaleOrderSigner(models.Model):
         default="waiting",
         required=True,
         readonly=True,
+        copy=False,
         help="Void: signed or asked before the quotation was set back to draft; kept as evidence.",
     )
     access_token = fields.Char(copy=False, readonly=True, groups="base.group_system")
@@ -120,12 +121,19 @@ class SaleOrderSigner(models.Model):
             raise UserError(self.env._("A signature is recorded by signing, not written."))
         if not self.env.su:
             self.order_id._auto_invoice_check_signers_editable()
-        return super().write(vals)
+        orders = self.order_id
+        res = super().write(vals)
+        if {"sequence", "partner_id", "user_id"} & set(vals):  # a new order of turns: ask whoever is due now
+            orders.filtered(lambda order: order.state == "sent")._auto_invoice_open_signing()
+        return res
 
     def unlink(self):
         if not self.env.su:
             self.order_id._auto_invoice_check_signers_editable()
-        return super().unlink()
+        orders = self.order_id
+        res = super().unlink()
+        orders.filtered(lambda order: order.state == "sent")._auto_invoice_open_signing()
+        return res
 
     def _portal_url(self):
         """This signer's link: their quotation's page, with their pad when it is their turn."""

@@ -42,7 +42,8 @@ class SaleOrder(models.Model):
 
     def _auto_invoice_live_signers(self):
         self.ensure_one()
-        return self.sudo().signer_ids.filtered(lambda signer: signer.state != "void")
+        signers = self.sudo().signer_ids.filtered(lambda signer: signer.state != "void")
+        return signers.sorted(lambda signer: (signer.is_countersigner, signer.sequence, signer.id))  # as reordered
 
     def _auto_invoice_signers_left(self):
         """The live signers who have not signed yet."""
@@ -76,10 +77,12 @@ class SaleOrder(models.Model):
         return asked
 
     def _auto_invoice_lock_for_signing(self):
-        """Lock the order's row until the transaction ends: signatures of one quotation take turns, so that the last
-        one is known (two signers who sign at the same moment: one is the last, once)."""
+        """Take the order's row until the transaction ends: signatures of one quotation take turns, so that the last
+        one is known (two signers who sign at the same moment: one is the last, once). An update, not only a lock: a
+        signature waiting for the row would otherwise go on with a snapshot taken before the other committed (its
+        signer still unsigned, both not the last); the update makes it fail to serialize and Odoo runs it again."""
         self.ensure_one()
-        self.env.cr.execute("SELECT id FROM sale_order WHERE id = %s FOR NO KEY UPDATE", [self.id])
+        self.env.cr.execute("UPDATE sale_order SET write_date = write_date WHERE id = %s", [self.id])
 
     def _auto_invoice_check_signers_editable(self):
         """The list of signers changes while nobody has signed; a signature collected makes it what was signed."""

@@ -183,3 +183,21 @@ class TestSeveralSigners(AutoInvoiceCommon, HttpCase):
         self.assertEqual(
             mails.recipient_ids, self.buyer | self.director, "the next one is emailed once it is their turn"
         )
+
+    def test_reordered_before_anyone_signs_asks_the_new_first(self):
+        order = self._quotation()
+        self._signer(order, self.director).with_user(self.salesman).sequence = -1
+        self.assertEqual(self._signer(order, self.director).state, "to_sign")
+        self.assertEqual(self._signer(order, self.buyer).state, "waiting")
+        self.assertIn("not your turn", self._sign(order, self.buyer)["error"])
+
+    def test_a_copy_of_a_quotation_being_signed_asks_its_signers_afresh(self):
+        order = self._quotation()
+        self._sign(order, self.buyer)
+        copy = order.copy()
+        self.assertEqual(copy.signer_ids.partner_id, self.buyer | self.director)
+        self.assertEqual(copy.signer_ids.mapped("state"), ["waiting", "waiting"])
+        self.assertFalse(copy.signer_ids.filtered("signed_on"))
+        self.assertNotEqual(
+            set(copy.signer_ids.sudo().mapped("access_token")), set(order.signer_ids.sudo().mapped("access_token"))
+        )
