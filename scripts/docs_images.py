@@ -6,7 +6,8 @@ unsigned quotation reminded): the signed quotation, the certificate of acceptanc
 deposit invoice and the final invoice after it; a posted invoice of 55 lines in euros (long), all rendered by the
 server's wkhtmltopdf and rasterised by pdftoppm; the four emails (quotation, reminder, signature confirmation,
 invoice) as the SMTP sink received them, the portal page before and after signing, and the public verification page
-given the sealed certificate and a changed copy of it, screenshot by headless Chromium. Each PDF's text layer is
+given the sealed certificate and a changed copy of it, screenshot by headless Chromium; a quotation of three signers:
+its page between two signatures and its certificate. Each PDF's text layer is
 checked with pdftotext first: the images show real renders, never a mock-up.
 """
 
@@ -25,7 +26,7 @@ from PIL import Image
 from demo import changed, check_pdf
 from demo_issued import start_timestamp_authority
 from odoo_client import OdooClient, OdooError, add_server_arguments, signature_png
-from seed import COMPANY, CUSTOMER, SIGNER
+from seed import COMPANY, CUSTOMER, SALESPERSON, SALESPERSON_EMAIL, SIGNER
 
 LONG_LINES = 55
 
@@ -101,6 +102,64 @@ def deposit_and_final(client):
         check_pdf(pdf, f"invoice {name}", [COMPANY, name])
         pdfs.append(pdf)
     return pdfs
+
+
+def several_signers(client, chromium, out):
+    """A quotation signed by two people of the customer, one after the other, then countersigned by the salesperson:
+    the second signer's page between the two signatures, and the certificate of the three signatures."""
+    customer = client.rpc("res.partner", "search", [("name", "=", CUSTOMER)], limit=1)
+    service = client.rpc("product.product", "search", [("name", "=", "Onboarding workshop")], limit=1)
+    salesperson = client.rpc("res.users", "search", [("login", "=", SALESPERSON_EMAIL)], limit=1)
+    people = (("Bea Buyer", "bea.buyer@acme.example"), ("Dan Director", "dan.director@acme.example"))
+    contacts = client.rpc(
+        "res.partner", "create", [{"name": name, "email": mail, "parent_id": customer[0]} for name, mail in people]
+    )
+    order_id = client.rpc(
+        "sale.order",
+        "create",
+        {
+            "partner_id": customer[0],
+            "user_id": salesperson[0],
+            "require_signature": True,
+            "require_payment": False,
+            "order_line": [(0, 0, {"product_id": service[0], "product_uom_qty": 3})],
+            "signer_ids": [(0, 0, {"partner_id": contact, "sequence": i}) for i, contact in enumerate(contacts)]
+            + [(0, 0, {"user_id": salesperson[0]})],
+        },
+    )
+    client.rpc("sale.order", "action_quotation_sent", [order_id])
+    signers = client.rpc(
+        "sale.order.signer", "search_read", [("order_id", "=", order_id)], fields=["access_token", "partner_id"]
+    )
+    names = {
+        partner["id"]: partner["name"]
+        for partner in client.rpc(
+            "res.partner", "read", [signer["partner_id"][0] for signer in signers], fields=["name"]
+        )
+    }
+    for index, signer in enumerate(signers):
+        if index == 1:
+            url = f"{client.url}/my/orders/{order_id}?access_token={signer['access_token']}"
+            page_to_png(url, out / "portal_between_signatures.png", chromium)
+        name = names[signer["partner_id"][0]]
+        answer = client.portal_accept(order_id, signer["access_token"], name, signature_png())
+        if answer.get("error"):
+            raise OdooError(f"{name} could not sign: {answer['error']}")
+    deadline = time.monotonic() + 60
+    while not (
+        acceptance := client.rpc(
+            "sale.order.acceptance",
+            "search_read",
+            [("order_id", "=", order_id), ("certificate_id", "!=", False)],
+            fields=["certificate_id"],
+        )
+    ):
+        if time.monotonic() > deadline:
+            raise OdooError("the certificate of the three signatures was not rendered within 60 s")
+        time.sleep(1)
+    pdf = client.get(f"/web/content/{acceptance[0]['certificate_id'][0]}").content
+    check_pdf(pdf, "certificate of three signatures", ["Signatures", "Bea Buyer", "Dan Director", SALESPERSON])
+    pdf_to_png(pdf, out / "certificate_signers")
 
 
 def side_by_side(images, target, height=900, gap=24):
@@ -230,6 +289,7 @@ def main():
             if not order_ids:
                 raise OdooError(f"no order for {name}")
             page_to_png(client.portal_url("sale.order", order_ids[0]), args.out / f"{name}.png", args.chromium)
+        several_signers(client, args.chromium, args.out)
         certificate = (args.demo_out / "certificate.pdf").read_bytes()
         # The invoice the customer was emailed first, before the demo re-issued it: an earlier copy now.
         invoice_mail = email.message_from_bytes(

@@ -146,8 +146,8 @@ class SaleOrderSigner(models.Model):
         for signer in self.sudo():
             if template and signer.partner_id.email:
                 template.send_mail(signer.id)
-            if signer.user_id:
-                signer.order_id.activity_schedule(
+            if signer.user_id:  # no assignment email from the request's user (a public signer): the one above
+                signer.order_id.with_context(mail_activity_quick_update=True).activity_schedule(
                     "mail.mail_activity_data_todo",
                     summary=self.env._("Countersign %(order)s", order=signer.order_id.name),
                     user_id=signer.user_id.id,
@@ -229,6 +229,7 @@ class SaleOrderSigner(models.Model):
         if not last:
             order._auto_invoice_open_signing()
         order.message_post(
+            author_id=signer.partner_id.id,
             body=self.env._(
                 "Signed by %(signer)s (%(done)s of %(total)s signatures).",
                 signer=name,

@@ -133,8 +133,10 @@ class SaleOrder(models.Model):
             signer=signer.partner_id.name,
             reason=signer.declined_reason or self.env._("no reason given"),
         )
-        order.message_post(body=note, subtype_xmlid="mail.mt_note")
-        order.activity_schedule(
+        order.message_post(body=note, author_id=signer.partner_id.id, subtype_xmlid="mail.mt_note")
+        # No assignment email from the request's user (the public user of the signer's link): the activity and the
+        # note say it.
+        order.with_context(mail_activity_quick_update=True).activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Signer declined"),
             note=note,

@@ -108,6 +108,14 @@ class TestSeveralSigners(AutoInvoiceCommon, HttpCase):
         self.assertEqual(order.state, "sale")
         self.assertEqual(len(order.acceptance_ids.signer_ids), 3)
         self.assertEqual(len(order.invoice_ids), 1)
+        certificate, _type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("auto_invoice.action_report_acceptance_certificate", order.acceptance_ids.ids)
+        )
+        text = " ".join(pdf_text(certificate).split())
+        self.assertIn(f"Signed by Bea Buyer, Dan Director for {self.customer.name}, countersigned by", text)
+        self.assertIn(f"Cora Countersigner for {order.company_id.name}", text)
 
     def test_decline_stops_everyone(self):
         order = self._quotation("parallel")
