@@ -106,12 +106,15 @@ class SaleOrderSigner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if set(vals) & (EVIDENCE_FIELDS - {"state"}) and not self.env.su:
+            # A new line is waiting (the form sends that default); a signature and its state come from signing only.
+            written = set(vals) - {"state"} if vals.get("state", "waiting") == "waiting" else set(vals)
+            if written & EVIDENCE_FIELDS and not self.env.su:
                 raise UserError(self.env._("A signature is recorded by signing, not written."))
-            vals["access_token"] = secrets.token_urlsafe(32)
             if vals.get("user_id") and not vals.get("partner_id"):
                 vals["partner_id"] = self.env["res.users"].browse(vals["user_id"]).partner_id.id
         signers = super().create(vals_list)
+        for signer in signers.sudo():  # the link's secret, which no group reads but the code that checks it
+            signer.access_token = secrets.token_urlsafe(32)
         signers.order_id._auto_invoice_check_signers_editable()
         signers.order_id.filtered(lambda order: order.state == "sent")._auto_invoice_open_signing()
         return signers

@@ -209,3 +209,13 @@ class TestSeveralSigners(AutoInvoiceCommon, HttpCase):
         self.assertNotEqual(
             set(copy.signer_ids.sudo().mapped("access_token")), set(order.signer_ids.sudo().mapped("access_token"))
         )
+
+    def test_a_salesperson_cannot_create_a_signer_already_signed_over_rpc(self):
+        order = self._quotation()
+        signers = self.env["sale.order.signer"].with_user(self.salesman)
+        for state in ("signed", "declined", "to_sign", "void"):
+            with self.subTest(state=state), self.assertRaisesRegex(UserError, "recorded by signing"):
+                signers.create({"order_id": order.id, "partner_id": self.customer.id, "state": state})
+        added = signers.create({"order_id": order.id, "partner_id": self.customer.id, "state": "waiting"})
+        self.assertEqual(added.state, "waiting", "what the form sends for a new line")
+        self.assertEqual(len(order._auto_invoice_signers_left()), 3, "nobody counts as signed")
