@@ -25,6 +25,7 @@
         "views/account_move_views.xml",
         "wizard/auto_invoice_send_confirm_views.xml",
         "views/sale_portal_templates.xml",
+        "views/signer_verification_templates.xml",
         # The company's seal and the public verification page
         "wizard/auto_invoice_seal_upload_views.xml",
         "views/verification_templates.xml",
@@ -32,6 +33,7 @@
         "data/sign_reminder_data.xml",
         "data/mail_template_reminder.xml",
         "data/mail_template_signers.xml",
+        "data/mail_template_signer_email_code.xml",
         "wizard/sale_order_offline_acceptance_views.xml",
         "views/sale_order_reminder_views.xml",
         # Branded invoice and emails

@@ -1,2 +1,3 @@
 from . import portal
+from . import signer_verification
 from . import verification

@@ -105,6 +105,14 @@ class ResCompany(models.Model):
 
     _sign_reminder_cadence_valid = models.Constraint(*REMINDER_CADENCE_RULE)
 
+    # Signers confirm their email address with a code (sale_order_signer_verification.py)
+    auto_invoice_verify_signer_email = fields.Boolean(
+        string="Verify Signers by Email",
+        help="Before a signer of a quotation signs from their link, they type a six-digit code emailed to their "
+        "address (valid 10 minutes, 5 tries): the evidence of their signature says their address was confirmed. Off: "
+        "the link alone lets its signer sign.",
+    )
+
     # === Branded invoice and emails === #
 
     auto_invoice_report_design = fields.Selection(

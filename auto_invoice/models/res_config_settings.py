@@ -25,6 +25,11 @@ class ResConfigSettings(models.TransientModel):
     sign_reminder_interval_days = fields.Integer(related="company_id.sign_reminder_interval_days", readonly=False)
     sign_reminder_max_count = fields.Integer(related="company_id.sign_reminder_max_count", readonly=False)
 
+    # Signers confirm their email address with a code
+    auto_invoice_verify_signer_email = fields.Boolean(
+        related="company_id.auto_invoice_verify_signer_email", readonly=False
+    )
+
     # The company's seal
     auto_invoice_seal = fields.Boolean(related="company_id.auto_invoice_seal", readonly=False)
     auto_invoice_seal_invoices = fields.Boolean(related="company_id.auto_invoice_seal_invoices", readonly=False)

@@ -20,6 +20,7 @@ EVIDENCE_FIELDS = {
     "content_sha256",
     "declined_reason",
     "acceptance_id",
+    "email_verified_on",
 }
 
 

@@ -32,3 +32,4 @@ from . import test_customer_details
 from . import test_issued_register
 from . import test_timestamp
 from . import test_signers
+from . import test_signer_verification
