@@ -106,7 +106,8 @@ def deposit_and_final(client):
 
 def several_signers(client, chromium, out):
     """A quotation signed by two people of the customer, one after the other, then countersigned by the salesperson:
-    the second signer's page between the two signatures, and the certificate of the three signatures."""
+    the second signer's page between the two signatures, the certificate of the three signatures and the signed
+    quotation that shows them."""
     customer = client.rpc("res.partner", "search", [("name", "=", CUSTOMER)], limit=1)
     service = client.rpc("product.product", "search", [("name", "=", "Onboarding workshop")], limit=1)
     salesperson = client.rpc("res.users", "search", [("login", "=", SALESPERSON_EMAIL)], limit=1)
@@ -160,6 +161,10 @@ def several_signers(client, chromium, out):
     pdf = client.get(f"/web/content/{acceptance[0]['certificate_id'][0]}").content
     check_pdf(pdf, "certificate of three signatures", ["Signatures", "Bea Buyer", "Dan Director", SALESPERSON])
     pdf_to_png(pdf, out / "certificate_signers")
+    signed = client.rpc("sale.order.acceptance", "search_read", [("order_id", "=", order_id)], fields=["document_id"])
+    pdf = client.get(f"/web/content/{signed[0]['document_id'][0]}").content
+    check_pdf(pdf, "quotation signed by three", ["Signatures", "Bea Buyer", "Dan Director", SALESPERSON, "Signed on"])
+    pdf_to_png(pdf, out / "signed_quotation_signers")
 
 
 def side_by_side(images, target, height=900, gap=24):

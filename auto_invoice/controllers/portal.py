@@ -174,7 +174,8 @@ class CustomerPortal(portal.CustomerPortal):
 
     @http.route(["/my/orders/<int:order_id>/certificate"], type="http", auth="public", website=True)
     def portal_order_acceptance_certificate(self, order_id, access_token=None, **kwargs):
-        """The certificate of the order's acceptance, for whoever may see the order."""
+        """The certificate of the order's acceptance, for whoever may see the order (a signer's link included)."""
+        _signer, access_token = self._auto_invoice_signer(order_id, access_token)
         try:
             order_sudo = self._document_check_access("sale.order", order_id, access_token=access_token)
         except (AccessError, MissingError):

@@ -31,5 +31,6 @@ from . import sale_order_signed_content
 from . import sale_order_signer
 from . import sale_order_signer_verification
 from . import sale_order_signers
+from . import sale_order_template_signer
 from . import sale_order_signed_billing
 from . import sale_order_template

@@ -254,4 +254,12 @@ class AutoInvoiceIssuedFile(models.Model):
                     "A credit note was issued for this invoice on %(date)s.", date=self._verdict_date(self.state_date)
                 )
             ]
+        if self.state == "withdrawn" and self.kind == "quotation":  # a copy of a quotation being signed by several
+            return [
+                self.env._(
+                    "The signatures collected on this quotation were voided on %(date)s, when it was set back to "
+                    "draft: it is no longer what its signers sign.",
+                    date=self._verdict_date(self.state_date),
+                )
+            ]
         return []  # current; a withdrawn acceptance says so in its history

@@ -12,6 +12,8 @@ from .auto_invoice_policy_mixin import POLICY_FIELDS
 # have checked the signer's rights: see owned_context.py): a client that sends it still has its signature recorded.
 RECORDED_BY_CALLER = "auto_invoice_acceptance_recorded_by_caller"
 # Order fields derived from the acceptance: never written by users, whatever the view says.
+# The order's own signature: Odoo's fields, the last signature's when several people sign.
+SIGNATURE_FIELDS = {"signature", "signed_by", "signed_on"}
 DERIVED_FIELDS = {"auto_invoice_acceptance_id", "auto_invoice_state"}
 # Who may read acceptances (security/ir.model.access.csv): the order's fields that show them are theirs only, so that
 # other internal users who read sales orders (Inventory, Manufacturing, Project) can open a signed one.
@@ -122,6 +124,12 @@ class SaleOrder(models.Model):
             )
         # Only detect here: a signature may come from a backend widget, an import or RPC; the portal records its own.
         signing = self._auto_invoice_check_signable(vals) if vals.get("signature") else self.browse()
+        # One of several signers signing in the backend: theirs is kept; the order's own waits for the last one.
+        if signing.sudo().signer_ids and not signing._auto_invoice_sign_as_signer(vals):
+            vals = {key: value for key, value in vals.items() if key not in SIGNATURE_FIELDS}
+            signing = self.browse()
+            if not vals:
+                return True
         clearing = self._auto_invoice_check_clearable(vals) if "signature" in vals and not vals["signature"] else None
         res = super().write(vals)
         if vals.get("state") == "sent":
@@ -225,14 +233,13 @@ class SaleOrder(models.Model):
         for order in self:
             if error := order._auto_invoice_signature_refusal():
                 raise UserError(error)
+            name = self.env["sale.order.acceptance"]._check_signer_name(vals.get("signed_by") or order.signed_by)
             if order.sudo().signer_ids:
-                raise UserError(
-                    self.env._(
-                        "%(order)s is signed by each of its signers from the link they were emailed.",
-                        order=order.display_name,
+                if len(self) > 1:
+                    raise UserError(
+                        self.env._("%(order)s is signed by several people: sign it on its own.", order=order.name)
                     )
-                )
-            self.env["sale.order.acceptance"]._check_signer_name(vals.get("signed_by") or order.signed_by)
+                order._auto_invoice_backend_signer(name)  # a clear error unless the caller signs as a due signer
         return self
 
     @api.model

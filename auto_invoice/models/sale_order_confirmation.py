@@ -76,6 +76,8 @@ class SaleOrder(models.Model):
                 }
             )
         )
+        # Signed by several people: each of them gets what they signed, not only the customer.
+        composer.partner_ids |= self.sudo()._auto_invoice_report_signers().partner_id
         if certificate := self.sudo().auto_invoice_acceptance_id.certificate_id:
             composer.attachment_ids += certificate  # read first: the template's own are computed on reading
         composer._action_send_mail()

@@ -284,6 +284,13 @@ class SaleOrder(models.Model):
     def _sign_reminder_send(self):
         """Email the customer a reminder with the review-and-sign link, logged in the chatter."""
         self.ensure_one()
+        self._sign_reminder_email()
+        self.sudo().write(  # the cron's user may be changed to one who is not the superuser
+            {"sign_reminder_count": self.sign_reminder_count + 1, "sign_reminder_last_on": fields.Datetime.now()}
+        )
+
+    def _sign_reminder_email(self):
+        """The reminder's email: to the customer, with the quotation's link."""
         template = self.env.ref("auto_invoice.mail_template_sign_reminder")
         # Queued, not sent inside the cron's transaction: the mail queue sends it after the commit.
         # The author follows the template's sender (the salesperson), not the cron's user.
@@ -292,9 +299,6 @@ class SaleOrder(models.Model):
             subtype_xmlid="mail.mt_comment",
             message_type="comment",
         )
-        self.sudo().write(  # the cron's user may be changed to one who is not the superuser
-            {"sign_reminder_count": self.sign_reminder_count + 1, "sign_reminder_last_on": fields.Datetime.now()}
-        )
 
     def _sign_reminder_schedule_follow_up(self, today):
         """One activity for the salesperson: call the customer about this unsigned quotation."""
@@ -302,20 +306,26 @@ class SaleOrder(models.Model):
         activity_type = self.env.ref("auto_invoice.mail_activity_type_sign_follow_up", raise_if_not_found=False)
         responsible = self._auto_invoice_responsible()
         if activity_type and responsible:
-            if self.validity_date and self.validity_date < today:
-                note = self.env._(
-                    "%(order)s expired on %(date)s without signature.", order=self.name, date=self.validity_date
-                )
-            else:
-                note = self.env._(
-                    "%(order)s is still unsigned after %(count)s reminder(s).",
-                    order=self.name,
-                    count=self.sign_reminder_count,
-                )
             self.activity_schedule(
-                activity_type_id=activity_type.id, user_id=responsible.id, date_deadline=today, note=note
+                activity_type_id=activity_type.id,
+                user_id=responsible.id,
+                date_deadline=today,
+                note=self._sign_reminder_follow_up_note(today),
             )
         self.sudo().sign_reminder_follow_up_on = today
+
+    def _sign_reminder_follow_up_note(self, today):
+        """What the salesperson's follow-up says: why the quotation needs a call."""
+        self.ensure_one()
+        if self.validity_date and self.validity_date < today:
+            return self.env._(
+                "%(order)s expired on %(date)s without signature.", order=self.name, date=self.validity_date
+            )
+        return self.env._(
+            "%(order)s is still unsigned after %(count)s reminder(s).",
+            order=self.name,
+            count=self.sign_reminder_count,
+        )
 
     def _sign_reminder_close_follow_up(self, feedback):
         """The customer signed or the quotation is cancelled: nobody needs to call them any more."""

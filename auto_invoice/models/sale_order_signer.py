@@ -6,7 +6,7 @@ own evidence. The last required signature is the order's, recorded as its accept
 import secrets
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 # What the signing code writes (in sudo) and nobody changes afterwards: a signature and its evidence.
 EVIDENCE_FIELDS = {
@@ -21,6 +21,8 @@ EVIDENCE_FIELDS = {
     "declined_reason",
     "acceptance_id",
     "email_verified_on",
+    "channel",
+    "recorded_by_id",
 }
 
 
@@ -41,6 +43,7 @@ class SaleOrderSigner(models.Model):
         required=True,
         help="The person who signs: a contact of the customer, or the countersigner's own contact.",
     )
+    role = fields.Char(help="Who this signer is for the customer (from the quotation's template), e.g. Director.")
     email = fields.Char(related="partner_id.email", string="Email")
     user_id = fields.Many2one(
         comodel_name="res.users",
@@ -76,6 +79,19 @@ class SaleOrderSigner(models.Model):
         copy=False,
         help="The SHA-256 of the quotation's priced content this signer signed: the same for every signer.",
     )
+    channel = fields.Selection(
+        selection=[("portal", "Portal"), ("backend", "Backend"), ("api", "API"), ("offline", "Offline")],
+        readonly=True,
+        copy=False,
+        help="How the signature came: from the signer's link, written by the signer in the backend or over the API, or "
+        "recorded from paper by a salesperson.",
+    )
+    recorded_by_id = fields.Many2one(
+        comodel_name="res.users",
+        readonly=True,
+        copy=False,
+        help="The user who recorded this signature from paper, or who signed in the backend.",
+    )
     declined_reason = fields.Text(readonly=True, copy=False)
     acceptance_id = fields.Many2one(
         comodel_name="sale.order.acceptance",
@@ -89,6 +105,18 @@ class SaleOrderSigner(models.Model):
         "(order_id) WHERE user_id IS NOT NULL AND state != 'void'",
         "A quotation has one countersigner.",
     )
+
+    @api.constrains("user_id")
+    def _check_countersigner_rights(self):
+        # Who countersigns binds the company: someone who may sell for it.
+        for signer in self.filtered("user_id"):
+            if not signer.user_id.has_group("sales_team.group_sale_salesman"):
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s cannot countersign for the company: only salespeople can.",
+                        user=signer.user_id.name,
+                    )
+                )
 
     @api.depends("user_id")
     def _compute_is_countersigner(self):
@@ -198,7 +226,8 @@ class SaleOrderSigner(models.Model):
     def _record_signature(self, name, signature, evidence):
         """Keep this signer's signature and its evidence; the next signers' turn comes.
 
-        :param dict evidence: `ip_address`, `user_agent` where known
+        :param dict evidence: `ip_address`, `user_agent` where known; `channel` (default `portal`), `recorded_by_id`
+            and `signed_on` (default now) for a signature recorded from paper or written in the backend
         :return: whether this was the last required signature (the order's own is then to be written by the caller)
         """
         self.ensure_one()
@@ -221,11 +250,13 @@ class SaleOrderSigner(models.Model):
         signer.write(
             {
                 "state": "signed",
-                "signed_on": fields.Datetime.now(),
+                "signed_on": evidence.get("signed_on") or fields.Datetime.now(),
                 "signed_by": name,
                 "signature": signature,
                 "ip_address": evidence.get("ip_address") or False,
                 "user_agent": evidence.get("user_agent") or False,
+                "channel": evidence.get("channel") or "portal",
+                "recorded_by_id": evidence.get("recorded_by_id") or False,
                 "content_sha256": content_sha256,
             }
         )

@@ -50,13 +50,13 @@ class SaleOrderSigner(models.Model):
 
     def _auto_invoice_email_code_required(self):
         """Whether this signer must still type an emailed code before their pad accepts a signature: the company
-        verifies signers by email, and this browser has not confirmed the signer's address (the signer signed in to
-        their own account as the company's countersigner needs none)."""
+        verifies signers by email, and this browser has not confirmed the signer's address (a signer signed in to
+        their own account, the company's countersigner say, needs none: their password said who they are)."""
         self.ensure_one()
         signer = self.sudo()
         if not signer.company_id.auto_invoice_verify_signer_email:
             return False
-        if signer.user_id and signer.user_id == self.env.user:
+        if not self.env.user._is_public() and signer.partner_id == self.env.user.partner_id:
             return False
         return not (signer.email_verified_on and self._auto_invoice_verified_in_session())
 

@@ -9,6 +9,19 @@ class SaleOrderTemplate(models.Model):
     _name = "sale.order.template"
     _inherit = ["sale.order.template", "auto_invoice.policy.mixin"]
 
+    signer_ids = fields.One2many(
+        comodel_name="sale.order.template.signer",
+        inverse_name="sale_order_template_id",
+        string="Signers",
+        copy=True,
+        help="The roles that sign the quotations made from this template, each filled with a contact of the customer "
+        "on the quotation. Empty: the customer signs once.",
+    )
+    signing_order = fields.Selection(
+        selection=[("sequence", "One after the other"), ("parallel", "All at once")],
+        default="sequence",
+        required=True,
+    )
     auto_invoice_amount = fields.Selection(
         selection=AMOUNT_POLICIES,
         string="Invoice at Signature",

@@ -33,3 +33,4 @@ from . import test_issued_register
 from . import test_timestamp
 from . import test_signers
 from . import test_signer_verification
+from . import test_signers_paths

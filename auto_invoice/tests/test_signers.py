@@ -9,10 +9,8 @@ from .common import AutoInvoiceCommon, pdf_text
 UA = "Mozilla/5.0 AutoInvoiceSignersTest/1.0"
 
 
-@tagged("post_install", "-at_install")
-class TestSeveralSigners(AutoInvoiceCommon, HttpCase):
-    """A quotation signed by several people, each from their own link, in order or all at once, the company's
-    countersigner last: the invoice when the last one signs, once."""
+class SignersCase(AutoInvoiceCommon, HttpCase):
+    """Two contacts of the customer and a countersigner of the company; quotations they sign from their links."""
 
     @classmethod
     def setUpClass(cls):
@@ -25,7 +23,10 @@ class TestSeveralSigners(AutoInvoiceCommon, HttpCase):
         )
         cls.buyer, cls.director = contacts
         cls.countersigner = new_test_user(
-            cls.env, login="ai_countersigner", groups="sales_team.group_sale_salesman", name="Cora Countersigner"
+            cls.env,
+            login="ai_countersigner",
+            groups="sales_team.group_sale_salesman_all_leads",
+            name="Cora Countersigner",
         )
 
     def _quotation(self, signing_order="sequence", countersign=False):
@@ -45,6 +46,12 @@ class TestSeveralSigners(AutoInvoiceCommon, HttpCase):
     def _sign(self, order, partner, name=None):
         signer = self._signer(order, partner)
         return self._accept_on_portal(order, UA, access_token=signer.sudo().access_token, name=name or partner.name)
+
+
+@tagged("post_install", "-at_install")
+class TestSeveralSigners(SignersCase):
+    """A quotation signed by several people, each from their own link, in order or all at once, the company's
+    countersigner last: the invoice when the last one signs, once."""
 
     def test_signers_in_order_then_the_invoice_once(self):
         order = self._quotation()

@@ -5,7 +5,7 @@ import io
 import pytz
 from PIL import Image, ImageDraw, ImageFont
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount
 from odoo.tools.mimetypes import guess_mimetype
@@ -30,7 +30,23 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
     _description = "Record an Offline Acceptance"
 
     order_id = fields.Many2one(comodel_name="sale.order", string="Quotation", required=True, ondelete="cascade")
-    signer_name = fields.Char(string="Accepted By", help="The name of the person who accepted the quotation.")
+    has_signers = fields.Boolean(compute="_compute_has_signers")
+    signer_id = fields.Many2one(
+        comodel_name="sale.order.signer",
+        domain="[('order_id', '=', order_id), ('state', '=', 'to_sign')]",
+        compute="_compute_signer_id",
+        store=True,
+        readonly=False,
+        help="A quotation signed by several people: the signer whose paper signature this records, one whose turn it "
+        "is. The others still sign from their own link.",
+    )
+    signer_name = fields.Char(
+        string="Accepted By",
+        compute="_compute_signer_name",
+        store=True,
+        readonly=False,
+        help="The name of the person who accepted the quotation.",
+    )
     accepted_on = fields.Datetime(required=True, default=fields.Datetime.now)
     method = fields.Selection(
         selection=[("paper", "Signed on Paper"), ("phone", "By Phone"), ("email", "By Email")],
@@ -47,6 +63,21 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
     note = fields.Text(
         help="How and where the customer accepted; kept with the acceptance for your team, never shown to the customer."
     )
+
+    @api.depends("order_id")
+    def _compute_has_signers(self):
+        for wizard in self:
+            wizard.has_signers = bool(wizard.order_id.signer_ids)
+
+    @api.depends("order_id")
+    def _compute_signer_id(self):
+        for wizard in self:
+            wizard.signer_id = wizard.order_id._auto_invoice_signers_due()[:1] if wizard.order_id.signer_ids else False
+
+    @api.depends("signer_id")
+    def _compute_signer_name(self):
+        for wizard in self:
+            wizard.signer_name = wizard.signer_id.partner_id.name or wizard.signer_name
 
     def action_record(self):
         """Check everything first, then record the acceptance as a portal signature would; changes nothing on error."""
@@ -73,6 +104,8 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
         # the upload, else a stamp that says how it was accepted, never an imitation of a handwritten signature.
         image = upload or self._stamp_image(signer)
         note = (self.note or "").strip() or False
+        if order.sudo().signer_ids and not self._record_signer(signer, image, note):
+            return {"type": "ir.actions.act_window_close"}  # the others' turn: the order waits for them
         # Checked above, recorded below with this wizard's evidence: written in sudo, with the key of the code that
         # records its own acceptance (see RECORDED_BY_CALLER). The order is signed when the customer accepted: its
         # documents (the signed quotation, the certificate, the invoice) state that time, the acceptance when it was
@@ -101,6 +134,29 @@ class SaleOrderOfflineAcceptance(models.TransientModel):
             subtype_xmlid="mail.mt_note",
         )
         return {"type": "ir.actions.act_window_close"}
+
+    def _record_signer(self, name, image, note):
+        """Record the paper signature of one of several signers, as its own link would; returns whether it was the
+        last one (the order's acceptance is then recorded as for a single signature)."""
+        order = self.order_id
+        signer = self.signer_id
+        if not signer or signer.order_id != order:
+            raise UserError(
+                self.env._("%(order)s is signed by several people: choose whose signature this is.", order=order.name)
+            )
+        evidence = {"channel": "offline", "recorded_by_id": self.env.uid, "signed_on": self.accepted_on}
+        last = signer._record_signature(name, base64.b64encode(image), evidence)
+        if not last:
+            body = self.env._(
+                "Paper signature of %(signer)s recorded (%(method)s).",
+                signer=name,
+                method=dict(self._fields["method"]._description_selection(self.env))[self.method],
+            )
+            order.message_post(
+                body=self.env._("%(body)s Note: %(note)s", body=body, note=note) if note else body,
+                subtype_xmlid="mail.mt_note",
+            )
+        return last
 
     def _check_signature_upload(self):
         """The uploaded file's bytes, or None; a clear error unless it is an image of SIGNATURE_MAX_BYTES at most."""
