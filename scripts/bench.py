@@ -7,7 +7,8 @@ salesperson invoices it by hand. auto_invoice, on a database with it and auto_in
 - off: the same signature with Invoice on Signature off (the addon installed, the feature not used);
 - background: Create invoices in the background: the request records the acceptance, a job does the rest.
 Then bulk (acceptances recorded through the API in one batch, background mode, until every invoice exists, against
-Odoo's own invoicing of as many confirmed orders) and load (concurrent customers, feature on and off, and on Odoo).
+Odoo's own invoicing of as many confirmed orders) and load (concurrent customers, feature on and off, and on Odoo);
+and one signature among several: a signer's request that is not the last one (scripts/bench_signers.py).
 Run by scripts/bench.sh (fresh databases, real threaded servers, SMTP sink). Prints medians and p90, SQL queries per
 request (read from each server's access log) and each server's RSS, and ends with the line
 `bench: sync_time_ratio=R ... errors=N duplicates=N`. It asserts no timing; it fails when an order ends without
@@ -27,6 +28,7 @@ import psutil
 import requests
 
 import odoo_client
+from bench_signers import signer_series
 from demo_issued import start_timestamp_authority
 from odoo_client import OdooClient, OdooError, add_server_arguments, signature_png
 from race import race
@@ -471,6 +473,7 @@ def main():
         ratios = report(
             samples, bench.rss_growth, {kind: (rss, bench.servers[kind].rss()) for kind, rss in rss_before.items()}
         )
+        ratios["signer_sign_vs_odoo"] = signer_series(bench, args.orders, samples[ODOO])
         quarter = args.bulk // 4
         timings, duplicates, errors = bulk_and_scaling(bench, (quarter, args.bulk))
         ratios["bulk_ratio"] = timings[args.bulk][0] / timings[args.bulk][1]

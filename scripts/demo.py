@@ -15,21 +15,28 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
 
-from demo_issued import IssuedFileSteps, start_timestamp_authority, timestamp_verdict
+from demo_issued import (
+    IssuedFileSteps,
+    changed,
+    check_pdf,
+    seal_verdict,
+    start_timestamp_authority,
+    timestamp_verdict,
+)
 from demo_ro import RomanianSteps
+from demo_signers import SignerSteps, add_signer_arguments
 from odoo_client import MailSink, OdooClient, OdooError, add_server_arguments, signature_png
 from seed import SALESPERSON_PASSWORD, brand, seal_documents, seed
 from seed_ro import COMPANY_VAT, CUSTOMER_VAT, brand_ro, seed_ro
 
 
-class Demo(RomanianSteps, IssuedFileSteps):
+class Demo(RomanianSteps, IssuedFileSteps, SignerSteps):
     def __init__(self, args):
         self.client = OdooClient(args.url, args.db)  # the admin: sets the company up
         self.sales = OdooClient(args.url, args.db)  # the salesperson: quotes, reviews and sends
@@ -40,6 +47,7 @@ class Demo(RomanianSteps, IssuedFileSteps):
         self.deposit = args.deposit
         self.country = args.country
         self.post_and_send = args.post_and_send
+        self.init_signers(args)
         self.started = self.step_started = time.monotonic()
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -174,6 +182,17 @@ class Demo(RomanianSteps, IssuedFileSteps):
         signed_at = time.time()
         if result.get("error"):
             raise OdooError(f"portal refused the signature: {result['error']}")
+        order, message, files = self.confirmation(signed_at)
+        self.log(
+            f"d. signed anonymously as '{order['signed_by']}' via POST /my/orders/{self.order_id}/accept; "
+            f"order {self.order_name} is now '{order['state']}'; the customer got '{message['subject']}' with "
+            f"{' and '.join(files)} (saved {os.path.relpath(self.out / 'confirmation.eml')})"
+        )
+        self.log(f"d1. confirmation left {self.confirmation_delay:.0f} s after the signature (the server's own crons)")
+
+    def confirmation(self, signed_at):
+        """The signed order, and the confirmation email the customer got with its certificate: (order, message,
+        its files)."""
         order = self.read_one("sale.order", self.order_id, ["state", "signed_by"])
         if order["state"] != "sale":
             raise OdooError(f"order {self.order_name} is '{order['state']}' after signing, expected 'sale'")
@@ -190,12 +209,7 @@ class Demo(RomanianSteps, IssuedFileSteps):
         if certificate is None:
             raise OdooError(f"the confirmation email carries no certificate of acceptance: {files}")
         check_pdf(certificate.get_content(), f"emailed {certificate.get_filename()}", [self.names.signer])
-        self.log(
-            f"d. signed anonymously as '{order['signed_by']}' via POST /my/orders/{self.order_id}/accept; "
-            f"order {self.order_name} is now '{order['state']}'; the customer got '{message['subject']}' with "
-            f"{' and '.join(files)} (saved {os.path.relpath(self.out / 'confirmation.eml')})"
-        )
-        self.log(f"d1. confirmation left {self.confirmation_delay:.0f} s after the signature (the server's own crons)")
+        return order, message, files
 
     def keep_signed_documents(self):
         """The PDF the customer signed (the acceptance's evidence) and the certificate of acceptance."""
@@ -388,39 +402,6 @@ class Demo(RomanianSteps, IssuedFileSteps):
         )
 
 
-def check_pdf(data, what, needles):
-    """Check that a PDF's text layer (pdftotext, no OCR) holds each of needles."""
-    if not data.startswith(b"%PDF"):
-        raise OdooError(f"{what} is not a PDF (starts with {data[:20]!r})")
-    text = pdf_text(data)
-    missing = [needle for needle in needles if needle not in text]
-    if missing:
-        raise OdooError(f"{what}: {missing} not found in the PDF's text layer (pdftotext)")
-
-
-def seal_verdict(data):
-    """What poppler's pdfsig says of the PDF's seal, as a PDF reader does: its validation, its coverage, its signer."""
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
-        file.write(data)
-        file.flush()
-        out = subprocess.run(["pdfsig", file.name], capture_output=True, text=True, check=False).stdout
-    lines = [line.strip(" -") for line in out.splitlines()]
-    wanted = ("Signature Validation:", "Total document signed", "Signer Certificate Common Name:")
-    said = [line for line in lines if line.startswith(wanted)]
-    return "; ".join(said) or "not sealed"
-
-
-def changed(data):
-    """A copy of the PDF with one letter of its producer's name changed."""
-    index = data.index(b"/Producer (") + len(b"/Producer (")
-    return data[:index] + (b"X" if data[index : index + 1] != b"X" else b"Y") + data[index + 1 :]
-
-
-def pdf_text(data):
-    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout
-    return text.decode(errors="replace").replace("\xa0", " ").replace("\u202f", " ")
-
-
 def add_demo_arguments(parser):
     """The server and the admin's login, the SMTP sink, the output folder."""
     add_server_arguments(parser)
@@ -453,17 +434,23 @@ def main():
         action="store_true",
         help="stop once the quotation is emailed and print its portal link (for make run)",
     )
+    add_signer_arguments(parser)
     args = parser.parse_args()
     demo = Demo(args)
     try:
         demo.setup_data()
         demo.create_quotation()
+        demo.add_signers()
         demo.send_quotation()
         if args.stop_after_send_quotation:
             print(f"portal: {demo.portal_url()}", flush=True)
             return
-        demo.sign()
+        if demo.signer_count:
+            demo.sign_in_turn()
+        else:
+            demo.sign()
         demo.keep_signed_documents()
+        demo.check_signers_documents()
         demo.check_held_files()
         demo.show_invoice()
         demo.confirm_and_send()
@@ -482,7 +469,7 @@ def main():
     efactura = f", its e-Factura submitted once (index {demo.spv_index})" if args.country == "ro" else ""
     print(
         f"[{time.monotonic() - demo.started:6.2f}s] demo OK: quotation {demo.order_name} emailed, signed by "
-        f"{demo.names.signer} on the portal, invoice {invoice['name']} posted ({invoice['amount_total']:,.2f} "
+        f"{demo.signed_by_text()} on the portal, invoice {invoice['name']} posted ({invoice['amount_total']:,.2f} "
         f"{invoice['currency_id'][1]}) and emailed with {attachment}{efactura}",
         flush=True,
     )

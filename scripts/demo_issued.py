@@ -1,11 +1,14 @@
 """The demo's steps on the files the customer holds (make demo): the quotation they were emailed and the signed order
 of their confirmation email are recognised by the public page, and an invoice re-issued after a correction leaves its
-first copy recognised as an earlier one."""
+first copy recognised as an earlier one. Also what reads a PDF as its reader would: its text layer (pdftotext), its seal
+(pdfsig, pyHanko)."""
 
 import io
 import logging
 import os
+import subprocess
 import sys
+import tempfile
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -107,3 +110,36 @@ class IssuedFileSteps:
             f"(saved {os.path.relpath(self.out / 'invoice_reissued.eml')}); the page on the first copy: {earlier}; "
             f"on the second: {current}"
         )
+
+
+def check_pdf(data, what, needles):
+    """Check that a PDF's text layer (pdftotext, no OCR) holds each of needles."""
+    if not data.startswith(b"%PDF"):
+        raise OdooError(f"{what} is not a PDF (starts with {data[:20]!r})")
+    text = pdf_text(data)
+    missing = [needle for needle in needles if needle not in text]
+    if missing:
+        raise OdooError(f"{what}: {missing} not found in the PDF's text layer (pdftotext)")
+
+
+def seal_verdict(data):
+    """What poppler's pdfsig says of the PDF's seal, as a PDF reader does: its validation, its coverage, its signer."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(data)
+        file.flush()
+        out = subprocess.run(["pdfsig", file.name], capture_output=True, text=True, check=False).stdout
+    lines = [line.strip(" -") for line in out.splitlines()]
+    wanted = ("Signature Validation:", "Total document signed", "Signer Certificate Common Name:")
+    said = [line for line in lines if line.startswith(wanted)]
+    return "; ".join(said) or "not sealed"
+
+
+def changed(data):
+    """A copy of the PDF with one letter of its producer's name changed."""
+    index = data.index(b"/Producer (") + len(b"/Producer (")
+    return data[:index] + (b"X" if data[index : index + 1] != b"X" else b"Y") + data[index + 1 :]
+
+
+def pdf_text(data):
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout
+    return text.decode(errors="replace").replace("\xa0", " ").replace("\u202f", " ")

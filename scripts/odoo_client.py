@@ -72,17 +72,18 @@ class OdooClient:
         """The access token of the record's portal URL."""
         return parse_qs(urlsplit(self.portal_url(model, record_id)).query)["access_token"][0]
 
-    def portal_sign_url(self, order_id, access_token):
+    def portal_sign_url(self, order_id, access_token, session=None):
         """The URL that the quotation's portal page posts its signature to (the signature form's `callUrl`), as an
-        anonymous visitor holding the link opens the page: the page's own query string (token, and what it shows)."""
-        response = requests.get(
+        anonymous visitor holding the link opens the page (or `session`'s user): the page's own query string (token,
+        and what it shows)."""
+        response = (session or requests).get(
             f"{self.url}/my/orders/{order_id}", params={"access_token": access_token}, timeout=TIMEOUT
         )
         response.raise_for_status()
-        found = re.search(r'<owl-component name="portal.signature_form" props="([^"]*)"', response.text)
+        found = signature_call_url(response.text)
         if not found:
             raise OdooError(f"/my/orders/{order_id}: the page has no signature form")
-        return json.loads(html.unescape(found.group(1)))["callUrl"]
+        return found
 
     def portal_accept(self, order_id, access_token, name, signature, sign_url=None):
         """The customer signs a quotation: POST the page's signature URL as an anonymous visitor holding the link.
@@ -145,6 +146,12 @@ class MailSink:
             "mail.mail", "search_read", [("state", "=", "exception")], fields=["subject", "failure_reason"]
         )
         raise OdooError(f"no {what} reached the SMTP sink within {timeout}s (mails in exception: {failed})")
+
+
+def signature_call_url(page):
+    """Where the signature pad of a portal page (its HTML) posts, or None when the page offers no pad."""
+    found = re.search(r'<owl-component name="portal.signature_form" props="([^"]*)"', page)
+    return json.loads(html.unescape(found.group(1)))["callUrl"] if found else None
 
 
 def signature_png():

@@ -12,7 +12,11 @@ Phases (each prints a short report):
   spread over both servers; in the synchronous mode, then (when the database has `res.company.auto_invoice_background`,
   i.e. auto_invoice_queue is installed) in the background mode, waiting for queue_job's jobs to finish.
 - hostile: a corpus of at least 60 requests on the portal routes, each against quotations snapshotted (order,
-  signature, acceptances, invoices) before and after; see `hostile_corpus()`.
+  signature, acceptances, invoices, signers) before and after; see `hostile_corpus()`.
+- signers: quotations signed by several people (stress_signers.py): two contacts of the customer in turn and the
+  company's countersigner, each from their own link; two signers at the same moment (one of them twice), in both
+  modes; and bad input on their links (out of turn, twice, the quotation's own link, another order's, after a
+  decline, after a reset, after the last signature), each snapshotted as the hostile corpus is.
 - faults: no sales journal, a missing income account, a lock date, no sending method under Post and Send, an
   exception in another module's override (scripts/demo_addons/auto_invoice_stress_faults), a worker SIGKILLed in the
   middle of the signing request and of the invoice job, PostgreSQL connections exhausted. A fault that legitimately
@@ -32,7 +36,8 @@ The counters of the last line:
   signature, signer, acceptances and their states, invoices and their states).
 - duplicate_invoices: invoices beyond the first live (not cancelled) one of an acceptance, or of an order.
 - lost_signatures: submissions answered with a success whose order has no live acceptance with a signature, plus
-  orders with a signature but no live acceptance.
+  orders with a signature but no live acceptance; with several signers, a signer whose signing request was answered
+  with a success but whose row is not `signed`, plus orders whose signers all signed without such an acceptance.
 - leaks: responses to a customer (or to a visitor) that hold another customer's name, email or amount, or internal
   text: a traceback, psycopg2, `odoo.` module paths (JSON answers), SQL, an internal note, an acceptance's error.
 """
@@ -52,9 +57,10 @@ from stress_faults import Faults
 from stress_report import report
 from stress_scenarios import Scenarios
 from stress_servers import Servers, Traffic
+from stress_signers import SignerScenarios
 
 
-class Stress(Servers, Scenarios, Checks):
+class Stress(Servers, Scenarios, SignerScenarios, Checks):
     """The run's state, shared by its concerns: the servers, the orders made and what happened to them."""
 
     def __init__(self, args):
@@ -74,6 +80,9 @@ class Stress(Servers, Scenarios, Checks):
         self.server_stopped = None
         self.signature = signature_png()
         self.internal_texts = set()  # acceptance errors and notes that no customer may read
+        self.signer_successes = defaultdict(int)  # signer id -> signing requests answered with a success
+        self.reset_signers = set()  # signers whose signature a reset made void on purpose
+        self.order_terms = {}  # order id -> the terms its pad sends besides the token
 
     def report(self, line):
         self.reports.append(line)
@@ -95,7 +104,7 @@ def main():
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--pg-user", default="odoo")
     parser.add_argument("--orders", type=int, default=5, help="quotations per concurrency series (default 5)")
-    parser.add_argument("--phases", default="concurrency,hostile,faults", help="comma-separated phases to run")
+    parser.add_argument("--phases", default="concurrency,hostile,signers,faults", help="comma-separated phases to run")
     args = parser.parse_args()
     random.seed(1)
     stress = Stress(args)
@@ -109,6 +118,8 @@ def main():
             stress.concurrency(args.orders)
         if "hostile" in phases:
             stress.hostile()
+        if "signers" in phases:
+            stress.signers(args.orders)
         if "faults" in phases:
             Faults(stress).run()
         duplicates, lost = stress.check_orders()

@@ -1,5 +1,5 @@
 """What the stress run (scripts/stress.py) checks: leaks in every answer to a customer, what a hostile request must
-not change (snapshot), and every order of the run at the end."""
+not change (snapshot, every signer's state included), and every order of the run at the end."""
 
 import re
 from collections import Counter, defaultdict
@@ -46,7 +46,7 @@ class Checks:
             self.leaks.append(f"{what}: {', '.join(sorted(set(found)))}")
 
     def snapshot(self, order_ids):
-        """What a hostile request must not change on these orders."""
+        """What a hostile request must not change on these orders (and their signers)."""
         orders = self.rpc(
             "sale.order",
             "read",
@@ -56,6 +56,12 @@ class Checks:
         signed = set(self.rpc("sale.order", "search", [("id", "in", order_ids), ("signature", "!=", False)]))
         acceptances = self.rpc(
             "sale.order.acceptance", "search_read", [("order_id", "in", order_ids)], fields=["order_id", "state"]
+        )
+        signers = self.rpc(
+            "sale.order.signer",
+            "search_read",
+            [("order_id", "in", order_ids)],
+            fields=["order_id", "state", "signed_on"],
         )
         invoice_ids = sorted({move for order in orders for move in order["invoice_ids"]})
         invoices = {
@@ -72,6 +78,9 @@ class Checks:
                 order["id"] in signed,
                 tuple(sorted((acc["id"], acc["state"]) for acc in acceptances if acc["order_id"][0] == order["id"])),
                 tuple(sorted((move, invoices.get(move)) for move in order["invoice_ids"])),
+                tuple(
+                    sorted((s["id"], s["state"], s["signed_on"]) for s in signers if s["order_id"][0] == order["id"])
+                ),
             )
         return snap
 
@@ -142,6 +151,9 @@ class Checks:
             if accs and order["auto_invoice_state"] == "pending" and order["state"] == "sale":
                 problems.append(f"{name}: confirmed but its invoice still pending")
             outcome[order["auto_invoice_state"] or ("signed" if order_id in signed else "unsigned")] += 1
+        signers_lost, signer_problems = self.check_signers()  # several signers: each signature is a signer's row
+        lost += signers_lost
+        problems += signer_problems
         self.report(
             f"check: {len(orders)} orders: {dict(outcome)}; {duplicates} duplicate invoices, {lost} lost signatures"
             + (f"; jobs {jobs}" if jobs else "")
