@@ -1,6 +1,7 @@
 from odoo import Command
 from odoo.tests import tagged
 
+from odoo.addons.auto_invoice.tests.common import pdf_text
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import USER_AGENT, BackgroundCommon
@@ -42,3 +43,11 @@ class TestBackgroundSigners(BackgroundCommon):
         invoice = self.assertInvoicedOnce(order)
         self.assertEqual(invoice.state, "draft")
         self.assertEqual(order.signed_by, "Bob")
+        confirmation = order.message_ids.filtered(
+            lambda message: acceptance.certificate_id and acceptance.certificate_id in message.attachment_ids
+        )
+        self.assertEqual(len(confirmation), 1, "the job sent the confirmation with the certificate")
+        self.assertLessEqual(ann.partner_id | bob.partner_id, confirmation.partner_ids, "to every signer")
+        signed = " ".join(pdf_text(acceptance.document_id.raw).split())
+        signatures = signed[signed.index("Signatures") :]
+        self.assertLess(signatures.index("Ann"), signatures.index("Bob"), "the signed copy shows both signatures")
