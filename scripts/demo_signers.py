@@ -172,7 +172,7 @@ class SignerSteps:
                 and f"/my/orders/{self.order_id}?access_token=" in message.get_body(("html",)).get_content()
             )
 
-        # The request leaves with Odoo's mail queue: the demo runs it rather than wait for its next run.
+        # The request leaves with Odoo's mail queue, which the signature wakes up: the server's cron thread sends it.
         path, message = self.mail.wait_for(is_request, f"{signer['name']}'s request to sign")
         saved = self.out / f"signer_{index}.eml"
         saved.write_bytes(path.read_bytes())
@@ -193,7 +193,7 @@ class SignerSteps:
             activity = f"; and the activity '{mine[0]['summary']}' on the order"
         self.log(
             f"c{index + 1}. {signer['name']} <{signer['email']}> received '{message['subject']}' (Odoo's mail queue, "
-            f"run by the demo) with a link of their own, {link[: link.index('access_token=') + 21]}… (saved "
+            f"on the server's crons) with a link of their own, {link[: link.index('access_token=') + 21]}… (saved "
             f"{os.path.relpath(saved)}){activity}"
         )
         return link

@@ -97,7 +97,7 @@ class AccountMove(models.Model):
                 "(acceptance %(reference)s).",
                 order=acceptance.order_id.name,
                 amount=format_amount(self.env, move.amount_total, move.currency_id),
-                signer=acceptance.signer_name,
+                signer=acceptance._accepted_by(),
                 reference=acceptance.name,
             )
 

@@ -302,7 +302,7 @@ class SaleOrder(models.Model):
                     "%(order)s was signed by %(signer)s: the signature is the evidence of its acceptance and cannot be "
                     "cleared. To have it signed again, cancel the order and set it back to quotation.",
                     order=order.display_name,
-                    signer=order.auto_invoice_acceptance_id.signer_name,
+                    signer=order.auto_invoice_acceptance_id._accepted_by(),
                 )
             )
         return accepted
@@ -339,7 +339,7 @@ class SaleOrder(models.Model):
         acceptance = self.env["sale.order.acceptance"]._create_for_order(self, evidence, posted)
         acceptance._trigger_certificates()  # rendered by a cron once this transaction commits
         self._sign_reminder_close_follow_up(
-            sentence(self.env._("Signed by %(signer)s.", signer=acceptance.sudo().signer_name))
+            sentence(self.env._("Signed by %(signer)s.", signer=acceptance._accepted_by()))
         )
         if self.state == "sale":
             self._auto_invoice_schedule()

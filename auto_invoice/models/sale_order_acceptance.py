@@ -5,6 +5,7 @@ import unicodedata
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
+from odoo.tools import format_list
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES, POLICY_FIELDS
 
@@ -221,6 +222,17 @@ class SaleOrderAcceptance(models.Model):
             "The certificate of acceptance %(reference)s is being prepared: try again in a moment.",
             reference=self.sudo().name,
         )
+
+    def _accepted_by(self):
+        """Who accepted for the customer, as our messages and documents say it: the customer's signers in order when
+        several signed (not the company's countersigner, whose signature is the order's last), else the signer."""
+        self.ensure_one()
+        acceptance = self.sudo()
+        signers = acceptance.signer_ids.filtered(lambda signer: not signer.is_countersigner)
+        if not signers:
+            return acceptance.signer_name
+        signers = signers.sorted(lambda signer: (signer.sequence, signer.id))
+        return format_list(self.env, signers.mapped("signed_by"))
 
     @api.model
     def _check_signer_name(self, name):

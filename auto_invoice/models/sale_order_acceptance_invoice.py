@@ -302,7 +302,7 @@ class SaleOrderAcceptance(models.Model):
                 "(UTC). %(next)s",
                 document=document,
                 order=order._get_html_link(),
-                signer=acceptance.signer_name,
+                signer=acceptance._accepted_by(),
                 date=fields.Datetime.to_string(acceptance.signed_on),
                 next=self.env._("Review it, then press Confirm & Send.") if reviewed else after_label,
             ),

@@ -250,7 +250,7 @@ class SaleOrderAcceptance(models.Model):
         acceptance = self.sudo()
         return {
             "order": acceptance.order_id.name,
-            "signer": acceptance.signer_name,
+            "signer": acceptance._accepted_by(),
             "customer": acceptance.partner_id.commercial_partner_id.name,
             "date": acceptance._verification_date(acceptance.accepted_on or acceptance.signed_on),
             "company": acceptance.company_id.name,

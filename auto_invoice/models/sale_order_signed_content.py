@@ -239,7 +239,7 @@ class SaleOrder(models.Model):
                         "change any more (changed: %(changes)s). To change them, cancel the order, set it back to "
                         "quotation and have it signed again.",
                         order=order.name,
-                        signer=order.auto_invoice_acceptance_id.signer_name,
+                        signer=order.auto_invoice_acceptance_id._accepted_by(),
                         changes=", ".join(changes),
                     )
                 )

@@ -26,6 +26,10 @@ EVIDENCE_FIELDS = {
 }
 
 
+# The first key of the advisory lock that a signer's signature holds while it is recorded (the second: the signer).
+SIGNING_LOCK = 0x5A1E5161
+
+
 class SaleOrderSigner(models.Model):
     _name = "sale.order.signer"
     _description = "Quotation Signer"
@@ -178,6 +182,10 @@ class SaleOrderSigner(models.Model):
         for signer in self.sudo():
             if template and signer.partner_id.email:
                 template.send_mail(signer.id)
+        if template and self:
+            # The next signer is waiting for their link: the mail queue runs once this transaction commits, not at
+            # its next hourly run; and the signature's request does not wait for the mail server.
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
             if signer.user_id:  # no assignment email from the request's user (a public signer): the one above
                 signer.order_id.with_context(mail_activity_quick_update=True).activity_schedule(
                     "mail.mail_activity_data_todo",
@@ -233,6 +241,7 @@ class SaleOrderSigner(models.Model):
         self.ensure_one()
         signer = self.sudo()
         order = signer.order_id
+        signer._check_not_being_signed()
         order._auto_invoice_lock_for_signing()
         signer.invalidate_recordset()
         if refusal := signer._signing_refusal():
@@ -274,6 +283,19 @@ class SaleOrderSigner(models.Model):
             subtype_xmlid="mail.mt_note",
         )
         return last
+
+    def _check_not_being_signed(self):
+        """A clear answer, at once, to a second signature of this signer while the first is being recorded (a double
+        click): it would otherwise wait for the order's row, then fail to serialize and be retried for as long as the
+        first renders its documents, up to Odoo's generic error."""
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [SIGNING_LOCK, self.id])
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(
+                self.env._(
+                    "The signature of %(signer)s is being recorded: reload the page in a moment.",
+                    signer=self.partner_id.name,
+                )
+            )
 
     def _decline(self, reason):
         """This signer declines: nobody else is asked, the salesperson is told, nothing is invoiced."""

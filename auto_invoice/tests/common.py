@@ -464,6 +464,7 @@ SAME_IN_ROMANIAN = {
     "Document",
     "E-Factura",
     "ID",
+    "Portal",
     "SHA-256",
     "Total",
     "UTC",

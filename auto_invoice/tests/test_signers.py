@@ -191,7 +191,11 @@ class TestSeveralSigners(SignersCase):
         own_link = self.url_open(order.get_portal_url()).text
         self.assertNotIn("/accept?access_token=", own_link, "the quotation's own link signs for nobody")
 
+        mail_queue = self.env["ir.cron.trigger"].search_count
+        mail_cron = [("cron_id", "=", self.env.ref("mail.ir_cron_mail_scheduler_action").id)]
+        queued = mail_queue(mail_cron)
         self._sign(order, self.buyer)
+        self.assertGreater(mail_queue(mail_cron), queued, "the mail queue runs now, not at its next hourly run")
         mails = self.env["mail.mail"].search(
             [("model", "=", "sale.order.signer"), ("res_id", "in", order.signer_ids.ids)]
         )

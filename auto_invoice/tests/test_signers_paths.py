@@ -4,11 +4,13 @@ from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
+from odoo.sql_db import db_connect
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tests.common import freeze_time
 
 from odoo.addons.base.models.ir_actions_report import IrActionsReport
 
+from ..models.sale_order_signer import SIGNING_LOCK
 from .common import pdf_text
 from .test_signers import SignersCase
 
@@ -94,6 +96,15 @@ class TestSignersPaths(SignersCase):
         self.assertEqual(order.signed_by, cora.name)
         self.assertEqual(order.acceptance_ids.signer_ids, order.signer_ids)
         self.assertEqual(len(order.invoice_ids), 1)
+
+        # Who accepted for the customer is its signers, not the company's countersigner who signed last.
+        signed_copy = self.env["auto_invoice.issued.file"].search(
+            [("acceptance_id", "=", order.acceptance_ids.id), ("kind", "=", "signed_quotation")]
+        )
+        verdict = signed_copy._verdict()
+        self.assertIn("that Bea Buyer and Dan Director accepted", verdict)
+        self.assertNotIn(cora.name, verdict)
+        self.assertIn("signed by Bea Buyer and Dan Director", order.invoice_ids.auto_invoice_review_status)
 
     def test_a_backend_signature_of_a_signer_before_the_last_waits_for_the_others(self):
         user = self._create_portal_user("ai_bea_internal", self.customer)
@@ -254,3 +265,17 @@ class TestSignersPaths(SignersCase):
 
         self.assertEqual(copy.state, "withdrawn")
         self.assertIn("The signatures collected on this quotation were voided on", copy._verdict())
+
+    def test_a_double_click_while_the_signature_is_recorded_gets_a_clear_answer(self):
+        order = self._quotation()
+        buyer = self._signer(order, self.buyer)
+        first_click = db_connect(self.env.cr.dbname).cursor()  # another connection: the first request, still recording
+        try:
+            first_click.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SIGNING_LOCK, buyer.id])
+            second = self._sign(order, self.buyer)
+        finally:
+            first_click.rollback()
+            first_click.close()
+        self.assertIn("The signature of Bea Buyer is being recorded", second["error"])
+        self.assertEqual(buyer.state, "to_sign", "nothing changed")
+        self.assertNotIn("error", self._sign(order, self.buyer), "once it is recorded, the next click is answered")

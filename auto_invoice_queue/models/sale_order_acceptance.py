@@ -151,7 +151,7 @@ class SaleOrderAcceptance(models.Model):
         acceptance = self.sudo()
         author = acceptance.partner_id if acceptance.user_id._is_public() else acceptance.user_id.partner_id
         acceptance.order_id.message_post(
-            body=self.env._("Order signed by %(signer)s", signer=acceptance.signer_name),
+            body=self.env._("Order signed by %(signer)s", signer=acceptance._accepted_by()),
             author_id=author.id,
             attachment_ids=document.copy({"res_model": "sale.order", "res_id": acceptance.order_id.id}).ids,
             message_type="comment",
