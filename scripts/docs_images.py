@@ -167,6 +167,37 @@ def several_signers(client, chromium, out):
     pdf_to_png(pdf, out / "signed_quotation_signers")
 
 
+def signer_email_code(client, chromium, out, company_id):
+    """A signer's page when the company verifies signers by email: the form that asks for a code, in place of the
+    pad (the setting is set back afterwards)."""
+    customer = client.rpc("res.partner", "search", [("name", "=", CUSTOMER)], limit=1)
+    service = client.rpc("product.product", "search", [("name", "=", "Onboarding workshop")], limit=1)
+    contact = client.rpc(
+        "res.partner",
+        "create",
+        {"name": "Eva Engineer", "email": "eva.engineer@acme.example", "parent_id": customer[0]},
+    )
+    client.rpc("res.company", "write", [company_id], {"auto_invoice_verify_signer_email": True})
+    try:
+        order_id = client.rpc(
+            "sale.order",
+            "create",
+            {
+                "partner_id": customer[0],
+                "require_signature": True,
+                "require_payment": False,
+                "order_line": [(0, 0, {"product_id": service[0], "product_uom_qty": 1})],
+                "signer_ids": [(0, 0, {"partner_id": contact})],
+            },
+        )
+        client.rpc("sale.order", "action_quotation_sent", [order_id])
+        token = client.rpc("sale.order.signer", "search_read", [("order_id", "=", order_id)], fields=["access_token"])
+        url = f"{client.url}/my/orders/{order_id}?access_token={token[0]['access_token']}"
+        page_to_png(url, out / "portal_signer_email_code.png", chromium)
+    finally:
+        client.rpc("res.company", "write", [company_id], {"auto_invoice_verify_signer_email": False})
+
+
 def side_by_side(images, target, height=900, gap=24):
     """The README's first picture: images scaled to one height, side by side on a light background."""
     scaled = []
@@ -295,6 +326,7 @@ def main():
                 raise OdooError(f"no order for {name}")
             page_to_png(client.portal_url("sale.order", order_ids[0]), args.out / f"{name}.png", args.chromium)
         several_signers(client, args.chromium, args.out)
+        signer_email_code(client, args.chromium, args.out, company_id)
         certificate = (args.demo_out / "certificate.pdf").read_bytes()
         # The invoice the customer was emailed first, before the demo re-issued it: an earlier copy now.
         invoice_mail = email.message_from_bytes(
