@@ -100,6 +100,15 @@ class SaleOrderSigner(models.Model):
         self.env.cr.execute("UPDATE sale_order_signer SET write_date = write_date WHERE id = %s", [self.id])
         self.invalidate_recordset()
 
+    def _auto_invoice_no_code_needed(self):
+        """`refused` (the signer cannot sign now) or `verified` (nothing to confirm) when no code is sent or checked,
+        else None."""
+        if self._signing_refusal():
+            return "refused"
+        if not self._auto_invoice_email_code_required():
+            return "verified"
+        return None
+
     def _auto_invoice_send_email_code(self):
         """Email this signer a new code, whose turn it is to sign.
 
@@ -108,10 +117,8 @@ class SaleOrderSigner(models.Model):
         """
         self.ensure_one()
         signer = self.sudo()
-        if signer._signing_refusal():
-            return "refused"
-        if not signer._auto_invoice_email_code_required():
-            return "verified"
+        if outcome := signer._auto_invoice_no_code_needed():
+            return outcome
         if not signer._auto_invoice_code_address():
             return "no_email"
         signer._auto_invoice_lock()
@@ -148,10 +155,8 @@ class SaleOrderSigner(models.Model):
         """
         self.ensure_one()
         signer = self.sudo()
-        if signer._signing_refusal():
-            return "refused"
-        if not signer._auto_invoice_email_code_required():
-            return "verified"
+        if outcome := signer._auto_invoice_no_code_needed():
+            return outcome
         signer._auto_invoice_lock()
         if (state := signer._auto_invoice_email_code_state()) != "live":
             return state

@@ -5,6 +5,9 @@ Odoo."""
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+# How the customer's signers take turns: on the quotation, and on its template to pre-fill it.
+SIGNING_ORDERS = [("sequence", "One after the other"), ("parallel", "All at once")]
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
@@ -19,7 +22,7 @@ class SaleOrder(models.Model):
         "Empty: the customer signs once, from the quotation's link.",
     )
     signing_order = fields.Selection(
-        selection=[("sequence", "One after the other"), ("parallel", "All at once")],
+        selection=SIGNING_ORDERS,
         default="sequence",
         required=True,
     )

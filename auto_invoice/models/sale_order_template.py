@@ -1,6 +1,7 @@
 from odoo import fields, models
 
 from .auto_invoice_policy_mixin import AFTER_POLICIES, AMOUNT_POLICIES
+from .sale_order_signers import SIGNING_ORDERS
 
 
 class SaleOrderTemplate(models.Model):
@@ -18,7 +19,7 @@ class SaleOrderTemplate(models.Model):
         "on the quotation. Empty: the customer signs once.",
     )
     signing_order = fields.Selection(
-        selection=[("sequence", "One after the other"), ("parallel", "All at once")],
+        selection=SIGNING_ORDERS,
         default="sequence",
         required=True,
     )
