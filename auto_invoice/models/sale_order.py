@@ -233,13 +233,11 @@ class SaleOrder(models.Model):
         for order in self:
             if error := order._auto_invoice_signature_refusal():
                 raise UserError(error)
-            name = self.env["sale.order.acceptance"]._check_signer_name(vals.get("signed_by") or order.signed_by)
-            if order.sudo().signer_ids:
-                if len(self) > 1:
-                    raise UserError(
-                        self.env._("%(order)s is signed by several people: sign it on its own.", order=order.name)
-                    )
-                order._auto_invoice_backend_signer(name)  # a clear error unless the caller signs as a due signer
+            self.env["sale.order.acceptance"]._check_signer_name(vals.get("signed_by") or order.signed_by)
+            if order.sudo().signer_ids and len(self) > 1:  # one signer's signature: see _auto_invoice_sign_as_signer
+                raise UserError(
+                    self.env._("%(order)s is signed by several people: sign it on its own.", order=order.name)
+                )
         return self
 
     @api.model
