@@ -29,6 +29,7 @@ from demo_issued import (
     start_timestamp_authority,
     timestamp_verdict,
 )
+from demo_plan import PlanSteps, add_plan_arguments
 from demo_ro import RomanianSteps
 from demo_signers import SignerSteps, add_signer_arguments
 from odoo_client import MailSink, OdooClient, OdooError, add_server_arguments, signature_png
@@ -36,7 +37,7 @@ from seed import SALESPERSON_PASSWORD, brand, seal_documents, seed
 from seed_ro import COMPANY_VAT, CUSTOMER_VAT, brand_ro, seed_ro
 
 
-class Demo(RomanianSteps, IssuedFileSteps, SignerSteps):
+class Demo(RomanianSteps, IssuedFileSteps, SignerSteps, PlanSteps):
     def __init__(self, args):
         self.client = OdooClient(args.url, args.db)  # the admin: sets the company up
         self.sales = OdooClient(args.url, args.db)  # the salesperson: quotes, reviews and sends
@@ -48,6 +49,7 @@ class Demo(RomanianSteps, IssuedFileSteps, SignerSteps):
         self.country = args.country
         self.post_and_send = args.post_and_send
         self.init_signers(args)
+        self.init_plan(args)
         self.started = self.step_started = time.monotonic()
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -435,11 +437,13 @@ def main():
         help="stop once the quotation is emailed and print its portal link (for make run)",
     )
     add_signer_arguments(parser)
+    add_plan_arguments(parser)
     args = parser.parse_args()
     demo = Demo(args)
     try:
         demo.setup_data()
         demo.create_quotation()
+        demo.add_plan()
         demo.add_signers()
         demo.send_quotation()
         if args.stop_after_send_quotation:
@@ -451,6 +455,7 @@ def main():
             demo.sign()
         demo.keep_signed_documents()
         demo.check_signers_documents()
+        demo.check_plan_documents()
         demo.check_held_files()
         demo.show_invoice()
         demo.confirm_and_send()
@@ -459,6 +464,7 @@ def main():
             demo.submit_to_spv()
         else:  # in Romania, a second e-Factura would go to the SPV
             demo.reissue_invoice()
+        demo.run_plan_days()
         demo.remind_unsigned()
         if args.country == "ro":
             demo.check_spv()

@@ -4,7 +4,7 @@
 # which the completeness tests (test_i18n) report, and terms gone from the code are dropped.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-POT_MODULES=${POT_MODULES:-auto_invoice auto_invoice_loyalty auto_invoice_l10n_ro auto_invoice_queue}
+POT_MODULES=${POT_MODULES:-auto_invoice auto_invoice_loyalty auto_invoice_l10n_ro auto_invoice_queue auto_invoice_invoice_plan auto_invoice_invoice_plan_queue}
 
 "$ROOT/scripts/setup.sh"
 DB="pot_${MODULE}_$$"

@@ -7,7 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-for MODULE in ${README_MODULES:-auto_invoice auto_invoice_loyalty auto_invoice_l10n_ro auto_invoice_queue}; do
+for MODULE in ${README_MODULES:-auto_invoice auto_invoice_loyalty auto_invoice_l10n_ro auto_invoice_queue auto_invoice_invoice_plan auto_invoice_invoice_plan_queue}; do
 dir="$ROOT/$MODULE"
 manifest() {  # manifest KEY: one manifest value; lists are joined with ", "
   "$PYTHON" -c 'import ast, sys

@@ -96,7 +96,15 @@ if [[ $("$VENV/bin/python" -m pip show odoo-addon-queue-job 2>/dev/null | sed -n
   "$VENV/bin/python" -m pip install -q --no-warn-conflicts -c "$ODOO_SRC/requirements.txt" requests openupgradelib cssselect
 fi
 
-# 6c. The company seal's crypto stack, over Odoo's older pins that 6 and 6b install: requirements-seal.txt says why.
+# 6c. OCA's sale_invoice_plan (auto_invoice_invoice_plan's payment schedule), the same way and for the same reason:
+#     its wheel requires odoo==19.0.*; it requires nothing else but Odoo's addons.
+INVOICE_PLAN=odoo-addon-sale-invoice-plan==19.0.1.0.0.3
+if [[ $("$VENV/bin/python" -m pip show odoo-addon-sale-invoice-plan 2>/dev/null | sed -n 's/^Version: //p') != "${INVOICE_PLAN#*==}" ]]; then
+  echo "setup: installing $INVOICE_PLAN into $VENV"
+  "$VENV/bin/python" -m pip install -q --no-deps "$INVOICE_PLAN"
+fi
+
+# 6d. The company seal's crypto stack, over Odoo's older pins that 6 to 6c install: requirements-seal.txt says why.
 seal_want=$(grep -v '^#' "$ROOT/requirements-seal.txt" | sort -f | tr '\n' ' ')
 seal_names=$(grep -v '^#' "$ROOT/requirements-seal.txt" | cut -d= -f1 | paste -sd'|')
 seal_have=$("$VENV/bin/python" -m pip freeze 2>/dev/null | grep -iE "^($seal_names)==" | sort -f | tr '\n' ' ')

@@ -3,10 +3,12 @@
 # portal signatures per order on a real threaded server, on the same database: the test run leaves the addon
 # installed and its test data rolled back); then the same tests again on a second database where `sale_stock` is
 # installed too, with l10n_ca and l10n_au (the tests tagged `auto_invoice_stock` need them and run only there: a
-# warehouse beside the addon, a localisation that adds to Odoo's invoice document, one that has its own); then the
+# warehouse beside the addon, a localisation that adds to Odoo's invoice document, one that has its own), with OCA's
+# sale_invoice_plan and the glue auto_invoice_invoice_plan (whose tests, and OCA's, run there too); then the
 # tests of the glue addon auto_invoice_loyalty on a third one (auto_invoice with sale_loyalty); then those of
 # auto_invoice_l10n_ro on a fourth one (a Romanian company's e-Factura, with Romanian loaded); then those of
-# auto_invoice_queue on a fifth one (background mode on OCA queue_job).
+# auto_invoice_queue on a fifth one (background mode on OCA queue_job), with the invoice plan's jobs
+# (auto_invoice_invoice_plan_queue).
 # Ends with "N passed, N failed[, N skipped]"; the race check counts as one test. Fails on: Odoo's exit code, any
 # ERROR/CRITICAL log line, a failed test, no test run, any skipped test, a failed race check.
 # For development: TEST_TAGS=/auto_invoice:TestClass (one pass, no race check unless RACE=1); STOCK=0: no second,
@@ -49,17 +51,35 @@ run_pass() {
   for problem in "${TESTS_PROBLEMS[@]}"; do TOTAL_PROBLEMS+=("[$name] $problem"); done
 }
 
+# race_plan_check DB: two workers of the installments' cron at once on DB (auto_invoice_invoice_plan installed; the
+# test run rolled its data back), each installment invoiced once (scripts/race_plan.py); counts as one test.
+race_plan_check() {
+  local log="$OUT/race_plan.log"
+  if ODOO_SRC=$ODOO_SRC "${ODOO_CMD[@]:0:1}" "$ROOT/scripts/race_plan.py" --db "$1" -- "${ODOO_CMD[@]:2}" --data-dir "$WORK" >"$log" 2>&1; then
+    TOTAL_PASSED=$((TOTAL_PASSED + 1))
+  else
+    TOTAL_FAILED=$((TOTAL_FAILED + 1)) TOTAL_PROBLEMS+=("the invoice plan's race check failed (log: $log)")
+  fi
+  grep '^race_plan:' "$log" || true
+}
+
 if [[ -n ${TEST_TAGS:-} ]]; then
   run_pass main "$MODULE${TEST_MODULES:+,$TEST_MODULES}" "$TEST_TAGS" "$OUT/$MODULE.log" "$MODULE" "${TEST_OPTIONS:-}"
 else
   run_pass main "$MODULE" "/$MODULE,-auto_invoice_stock" "$OUT/$MODULE.log"
 fi
 if ((STOCK)); then
-  run_pass stock "$MODULE,sale_stock,l10n_ca,l10n_au" "/$MODULE" "$OUT/$MODULE-sale_stock.log"
+  # OCA's invoice plan shares this database (CI's time): the addon's tests, money flows included, with the glue
+  # auto_invoice_invoice_plan installed beside them, the glue's own tests, and OCA's.
+  run_pass stock "$MODULE,sale_stock,l10n_ca,l10n_au,sale_invoice_plan" \
+    "/$MODULE,/auto_invoice_invoice_plan,/sale_invoice_plan" "$OUT/$MODULE-sale_stock.log" \
+    "($MODULE|auto_invoice_invoice_plan|sale_invoice_plan)"
+  ((!RACE)) || race_plan_check "$DB"
   run_pass loyalty auto_invoice_loyalty /auto_invoice_loyalty "$OUT/auto_invoice_loyalty.log" auto_invoice_loyalty
   run_pass romania auto_invoice_l10n_ro /auto_invoice_l10n_ro "$OUT/auto_invoice_l10n_ro.log" auto_invoice_l10n_ro \
     --load-language=ro_RO
-  run_pass queue auto_invoice_queue /auto_invoice_queue "$OUT/auto_invoice_queue.log" auto_invoice_queue
+  run_pass queue auto_invoice_queue,sale_invoice_plan /auto_invoice_queue,/auto_invoice_invoice_plan_queue \
+    "$OUT/auto_invoice_queue.log" "(auto_invoice_queue|auto_invoice_invoice_plan_queue)"
 fi
 TESTS_PASSED=$TOTAL_PASSED TESTS_FAILED=$TOTAL_FAILED TESTS_SKIPPED=$TOTAL_SKIPPED TESTS_PROBLEMS=("${TOTAL_PROBLEMS[@]}")
 tests_closing_line test "$OUT/$MODULE.log"

@@ -19,6 +19,14 @@ class AccountMove(models.Model):
         groups=ACCEPTANCE_READERS,
         help="The customer's acceptance this invoice was created from.",
     )
+    auto_invoice_part = fields.Char(
+        string="Part of the Acceptance",
+        readonly=True,
+        copy=False,
+        groups=ACCEPTANCE_READERS,
+        help="Which part of its acceptance's billing this invoice is, when the acceptance bills in parts (an "
+        "installment of a payment schedule); empty for the acceptance's own invoice.",
+    )
     is_auto_invoice = fields.Boolean(
         string="Is an Automatic Invoice",
         compute="_compute_is_auto_invoice",
@@ -47,9 +55,10 @@ class AccountMove(models.Model):
         help="The quotation and acceptance this invoice comes from, for the reviewer, in one sentence.",
     )
 
-    # At most one live (not cancelled) automatic invoice per acceptance, whatever process inserts it.
+    # At most one live (not cancelled) automatic invoice per acceptance and part, whatever process inserts it.
     _auto_invoice_acceptance_uniq = models.UniqueIndex(
-        "(auto_invoice_acceptance_id) WHERE auto_invoice_acceptance_id IS NOT NULL AND state != 'cancel'",
+        "(auto_invoice_acceptance_id, COALESCE(auto_invoice_part, '')) "
+        "WHERE auto_invoice_acceptance_id IS NOT NULL AND state != 'cancel'",
         "This acceptance already has its invoice.",
     )
 

@@ -1,0 +1,15 @@
+{
+    "name": "Invoice on Signature - Invoice Plan in the Background",
+    "summary": "Each installment of a signed payment schedule invoiced in a queue_job job of its own",
+    "version": "19.0.1.0.0",
+    "category": "Hidden",
+    "website": "https://github.com/auto-invoice/auto_invoice",
+    "author": "auto_invoice contributors",
+    "license": "AGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["auto-invoice"],
+    "depends": ["auto_invoice_invoice_plan", "auto_invoice_queue"],
+    "data": ["data/queue_job_data.xml"],
+    "auto_install": True,
+    "installable": True,
+}
