@@ -112,6 +112,6 @@ class PlanSteps:
     def describe(self, invoice):
         number = invoice["auto_invoice_part"].split(":")[1]
         return (
-            f"installment {number}: invoice {invoice['name'] or '(draft)'} ({invoice['state']}), "
+            f"installment {number}: invoice {invoice['name'] or '(no number yet)'} ({invoice['state']}), "
             f"{invoice['amount_untaxed']:,.2f} untaxed, {invoice['amount_total']:,.2f} {invoice['currency_id'][1]}"
         )

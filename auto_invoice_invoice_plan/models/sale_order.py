@@ -293,9 +293,9 @@ class SaleOrder(models.Model):
 
     def _auto_invoice_schedule_rows(self):
         """The payment schedule as the customer's documents show it, one dict per installment in their order:
-        "label", "when" ("At signature" or the date), "share" ("30%"), "amount" (its share of the total, tax
-        included, formatted: the last is the rest) and "invoiced". Once signed, the signed schedule and total;
-        an empty list without a schedule."""
+        "label", "when" (in a sentence: "at signature", "on January 15, 2027"), "day" (in a table: "At signature",
+        "January 15, 2027"), "share" ("30%"), "amount" (its share of the total, tax included, formatted: the last is
+        the rest) and "invoiced". Once signed, the signed schedule and total; an empty list without a schedule."""
         self.ensure_one()
         order = self.sudo()
         acceptance = order.auto_invoice_acceptance_id
@@ -325,12 +325,13 @@ class SaleOrder(models.Model):
                 left -= amount
                 label = self.env._("Installment %(number)s", number=row["installment"])
             date = fields.Date.to_date(row["date"])
+            at_signature = row["type"] == "advance" or date <= signed_on
+            long_date = format_date(self.env, date, date_format="long")
             result.append(
                 {
                     "label": label,
-                    "when": self.env._("at signature")
-                    if row["type"] == "advance" or date <= signed_on
-                    else self.env._("on %(date)s", date=format_date(self.env, date, date_format="long")),
+                    "when": self.env._("at signature") if at_signature else self.env._("on %(date)s", date=long_date),
+                    "day": self.env._("At signature") if at_signature else long_date,
                     "share": f"{self._auto_invoice_percentage_text(percent)}%",
                     "amount": format_amount(self.env, amount, currency),
                     "invoiced": row["installment"] in invoiced,

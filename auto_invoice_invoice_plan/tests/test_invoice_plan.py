@@ -280,7 +280,11 @@ class TestInvoicePlanPortal(InvoicePlanCommon):
             text = pdf_text(self._render_pdf(order, report="sale.action_report_saleorder", user=self.salesman))
             self.assertIn("Payment schedule", text)
             self.assertIn("40%", text)
+            self.assertIn("At signature", text)
             result = self._accept_on_portal(order, "Firefox/plan")
         self.assertIn("redirect_url", result, "the customer's signature went through")
         self.assertEqual(list(self._schedule_invoices(order)), [1], "the first installment at signature")
         self.assertIn("Payment schedule: 30%", order.auto_invoice_acceptance_id.consent_text, "the consent stored")
+        with freeze_time(f"{SIGNED_ON} 09:05:00"):
+            page = self.url_open(order.get_portal_url()).text
+        self.assertEqual(page.count("Invoiced</span>"), 1, "the page marks the installment invoiced")
