@@ -317,8 +317,9 @@ class SaleOrder(models.Model):
             if row["type"] == "advance":
                 amount = currency.round(total * percent / 100)
                 label = self.env._("Advance")
-            elif row is installments[-1]:
-                amount = left  # the rest, to the cent
+            elif row is installments[-1]:  # the rest, to the cent, as OCA's last installment bills it
+                percent = 100 - sum(float(other["percent"]) for other in installments[:-1])
+                amount = currency.round(left)
                 label = self.env._("Installment %(number)s", number=row["installment"])
             else:
                 amount = currency.round((total - advance) * percent / 100)

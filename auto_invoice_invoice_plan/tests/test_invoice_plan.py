@@ -80,6 +80,14 @@ class TestInvoicePlanSchedule(InvoicePlanCommon):
         self._run_cron(SECOND_ON)
         self.assertAddsUpToTheSignedQuotation(order, order.invoice_ids)
 
+    def test_the_last_installment_is_said_as_the_rest_it_bills(self):
+        order = self._planned_quotation(shares=(30, 40))  # OCA's last installment bills the rest: 70 %
+        with freeze_time(f"{SIGNED_ON} 09:00:00"):
+            self.assertEqual([row["share"] for row in order._auto_invoice_schedule_rows()], ["30%", "70%"])
+        self._sign(order)
+        self._run_cron(SECOND_ON)
+        self.assertEqual(self._schedule_invoices(order)[2].amount_untaxed, 5555.53 - 1666.66)
+
     def test_the_consent_and_the_quotation_say_the_schedule(self):
         order = self._planned_quotation()
         with freeze_time(f"{SIGNED_ON} 09:00:00"):
