@@ -30,6 +30,22 @@ class SaleOrderAcceptance(models.Model):
         )
         return order._auto_invoice_schedule_installments(order._auto_invoice_installments_due())
 
+    def _invoice_removed(self, names, deleted=False):
+        # An installment's invoice cancelled or deleted by a person: the schedule never bills that installment again by
+        # itself (nor does Retry Invoice, which is for an acceptance's own invoice); a billing user invoices it again.
+        scheduled = self.sudo().filtered(lambda acc: acc.state == "done" and acc.order_id._auto_invoice_signed_plan())
+        super(SaleOrderAcceptance, self - scheduled)._invoice_removed(names, deleted=deleted)
+        for acceptance in scheduled:
+            acceptance.order_id.message_post(
+                body=self.env._(
+                    "%(invoices)s was deleted or cancelled: the schedule does not invoice its installment again by "
+                    "itself. To bill it, press Invoice Next Installment Now.",
+                    invoices=names,
+                ),
+                author_id=self.env.ref("base.partner_root").id,
+                subtype_xmlid="mail.mt_note",
+            )
+
     def _invoice_installments(self, installments, early=False):
         """Invoice each of `installments` (sale.invoice.plan of this acceptance's schedule) at most once, and apply
         the policy to each invoice; call it with the order locked. A failure is recorded on its installment and told

@@ -203,6 +203,17 @@ class TestInvoicePlanBesideAPerson(InvoicePlanCommon):
         added = order.with_user(self.accountant)._create_invoices()
         self.assertEqual(added.invoice_line_ids.product_id, self.service, "Odoo's Create Invoice bills it")
 
+    def test_an_installment_whose_invoice_is_cancelled_is_billed_again_by_a_person_only(self):
+        order = self._sign(self._planned_quotation())
+        self._schedule_invoices(order)[1].with_user(self.accountant).button_cancel()
+        self.assertEqual(order.auto_invoice_state, "done", "no Retry Invoice: the schedule goes on")
+        self.assertTrue(self._find_note(order, "does not invoice its installment again by itself"))
+        self._run_cron(SECOND_ON)
+        self.assertEqual(sorted(self._schedule_invoices(order)), [2], "installment 2 on its day, not 1 again")
+        with freeze_time(f"{SECOND_ON} 15:00:00"):
+            order.with_user(self.accountant).action_auto_invoice_next_installment()
+        self.assertEqual(sorted(self._schedule_invoices(order)), [1, 2], "a billing user bills it again")
+
     def test_a_cancelled_order_stops_its_schedule(self):
         order = self._sign(self._planned_quotation())
         self._schedule_invoices(order)[1].button_cancel()
