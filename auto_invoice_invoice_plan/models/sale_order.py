@@ -204,7 +204,8 @@ class SaleOrder(models.Model):
         """
         self.ensure_one()
         acceptance = self.sudo().auto_invoice_acceptance_id.with_env(self.env)
-        order = self.with_context(
+        # In the order's company, whoever runs it (the cron's user belongs to the first company).
+        order = self.with_company(self.company_id).with_context(
             mail_auto_subscribe_no_notify=True, invoice_plan_id=plan.id, **acceptance._billing_context()
         )
         if plan.invoice_type == "advance":

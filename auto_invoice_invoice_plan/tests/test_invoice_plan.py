@@ -271,6 +271,19 @@ class TestInvoicePlanPayment(InvoicePlanCommon):
     """An online payment of the whole order after the first installment: matched with the installments' invoices,
     oldest first, as they are posted."""
 
+    def test_a_schedule_signed_with_an_online_payment_starts_when_it_is_paid(self):
+        order = self._planned_quotation(auto_invoice_after="post", require_payment=True, prepayment_percent=0.3)
+        self._sign(order)
+        self.assertEqual((order.state, order.auto_invoice_state), ("sent", "pending"), "waits for its payment")
+        self.assertFalse(order.invoice_ids)
+        with freeze_time(f"{SIGNED_ON} 10:10:00"):
+            transaction = self._pay(order, order.currency_id.round(order.amount_total * 0.3))
+        first = self._schedule_invoices(order)[1]
+        self.assertEqual(order.state, "sale", "confirmed by the payment")
+        self.assertEqual(list(self._schedule_invoices(order)), [1], "then the installment due, and only it")
+        self.assertPaymentMatched(first, transaction)
+        self.assertEqual(first.payment_state, "paid")
+
     def test_a_payment_of_the_whole_order_is_matched_oldest_first(self):
         self._set_automatic_invoice(True)  # Odoo's Automatic Invoice would bill the rest at once
         order = self._sign(self._planned_quotation(auto_invoice_after="post"))
