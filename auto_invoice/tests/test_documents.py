@@ -91,6 +91,7 @@ class DocumentsCommon(AutoInvoiceCommon):
         cls.deposit_invoice.action_post()
         cls.final_invoice = cls.deposit_order._create_invoices(final=True)
         cls.final_invoice.action_post()
+        cls.rendered = {}  # _documents() of each engine and design, rendered once per class
 
     def _render(self, report, records):
         pdf, report_type = (
@@ -103,7 +104,14 @@ class DocumentsCommon(AutoInvoiceCommon):
         return pdf
 
     def _documents(self):
-        """(label, PDF, what its text must name) for each document the customer holds."""
+        """(label, PDF, what its text must name) for each document the customer holds, as the class set them up, in
+        the company's design, by the engine in use: rendered by the first test that asks, read by the others."""
+        key = (report_module._wkhtml().bin, self.company.auto_invoice_report_design)
+        if key not in self.rendered:
+            self.rendered[key] = self._render_documents()
+        return self.rendered[key]
+
+    def _render_documents(self):
         acceptance = self.order.acceptance_ids
         return [
             (
