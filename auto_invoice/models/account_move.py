@@ -114,12 +114,12 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any(vals.get("auto_invoice_acceptance_id") for vals in vals_list):
+        if any(vals.get("auto_invoice_acceptance_id") or vals.get("auto_invoice_part") for vals in vals_list):
             self._auto_invoice_check_link_write()
         return super().create(vals_list)
 
     def write(self, vals):
-        if "auto_invoice_acceptance_id" in vals:
+        if "auto_invoice_acceptance_id" in vals or "auto_invoice_part" in vals:
             self._auto_invoice_check_link_write()
         return super().write(vals)
 

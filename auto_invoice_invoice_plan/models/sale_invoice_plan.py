@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import float_round
 
 # The part of its acceptance that an installment's invoice is (account.move.auto_invoice_part): one live invoice per
@@ -40,6 +41,12 @@ class SaleInvoicePlan(models.Model):
         self.sale_id._auto_invoice_check_signed_content_at_commit()
 
     # === CRUD METHODS === #
+
+    def write(self, vals):
+        # `readonly` is a rule of the views only: only the schedule records what it did, in sudo.
+        if {"auto_invoice_state", "auto_invoice_error"} & vals.keys() and not self.env.su:
+            raise AccessError(self.env._("Only the signed payment schedule records how it invoiced an installment."))
+        return super().write(vals)
 
     def unlink(self):
         orders = self.sale_id

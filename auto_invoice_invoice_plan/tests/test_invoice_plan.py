@@ -256,6 +256,18 @@ class TestInvoicePlanAhead(InvoicePlanCommon):
         with self.assertRaises(AccessError):
             order.with_user(self.salesman).action_auto_invoice_next_installment()
 
+    def test_what_the_schedule_records_is_not_written_over_rpc(self):
+        order = self._sign(self._planned_quotation())
+        plan = order.invoice_plan_ids.filtered(lambda plan: plan.installment == 1)
+        first = self._schedule_invoices(order)[1]
+        for user in (self.salesman, self.accountant):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    plan.with_user(user).write({"auto_invoice_state": False})
+                with self.assertRaises(AccessError):
+                    first.with_user(user).write({"auto_invoice_part": "installment:9"})
+        self.assertEqual((plan.auto_invoice_state, first.auto_invoice_part), ("done", "installment:1"))
+
     def test_a_salesperson_of_the_review_group_reviews_an_installment(self):
         self.salesman.group_ids |= self.env.ref("auto_invoice.group_auto_invoice_salesperson_review")
         order = self._sign(self._planned_quotation())
